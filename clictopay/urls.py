@@ -1,0 +1,8 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("payment/", include("payments.urls")),
+    path("mportal/", include("backoffice.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,350 @@
+"""The order ledger. Money is an integer count of the currency's minor units, never a float."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderStatus(models.IntegerChoices):
+    # Integers, not text: the protocol exposes these exact codes to shops.
+    REGISTERED = 0, _("Registered, not paid")
+    APPROVED = 1, _("Amount held")
+    DEPOSITED = 2, _("Paid")
+    REVERSED = 3, _("Cancelled")
+    REFUNDED = 4, _("Refunded")
+    AUTHENTICATING = 5, _("3-D Secure in progress")
+    DECLINED = 6, _("Declined")
+
+
+PAYMENT_STATE = {
+    OrderStatus.REGISTERED: "CREATED",
+    OrderStatus.APPROVED: "APPROVED",
+    OrderStatus.DEPOSITED: "DEPOSITED",
+    OrderStatus.REVERSED: "REVERSED",
+    OrderStatus.REFUNDED: "REFUNDED",
+    OrderStatus.AUTHENTICATING: "CREATED",
+    OrderStatus.DECLINED: "DECLINED",
+}
+
+
+class AuthorizationType(models.TextChoices):
+    ONE_PHASE = "one_phase", _("One phase")
+    TWO_PHASE = "two_phase", _("Two phases (pre-authorization)")
+    MOTO = "moto", _("Mail or telephone order")
+
+
+class ReturnMethod(models.TextChoices):
+    GET = "GET", "GET"
+    POST = "POST", "POST"
+
+
+class Language(models.TextChoices):
+    FR = "fr", _("French")
+    EN = "en", _("English")
+    AR = "ar", _("Arabic")
+
+
+class Currency(models.Model):
+    numeric_code = models.CharField(_("numeric code"), max_length=3, primary_key=True)
+    alpha_code = models.CharField(_("alphabetic code"), max_length=3, unique=True)
+    exponent = models.PositiveSmallIntegerField(_("decimals"))
+    name = models.CharField(_("name"), max_length=64)
+
+    class Meta:
+        verbose_name = _("currency")
+        verbose_name_plural = _("currencies")
+        ordering = ["alpha_code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(exponent__lte=4), name="currency_exponent_small"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alpha_code
+
+
+class ActionCode(models.Model):
+    """Result of a payment attempt; the description is translated (django-modeltranslation)."""
+
+    code = models.IntegerField(_("code"), primary_key=True)
+    description = models.CharField(_("description"), max_length=255)
+
+    class Meta:
+        verbose_name = _("action code")
+        verbose_name_plural = _("action codes")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.description}"
+
+
+class PaymentMethod(models.Model):
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("payment method")
+        verbose_name_plural = _("payment methods")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Merchant(models.Model):
+    code = models.SlugField(_("merchant code"), max_length=32, unique=True, help_text=_("Used in formUrl."))
+    name = models.CharField(_("display name"), max_length=128)
+    default_language = models.CharField(
+        _("default language"), max_length=2, choices=Language, default=Language.FR
+    )
+    default_currency = models.ForeignKey(
+        Currency, models.PROTECT, related_name="+", verbose_name=_("default currency")
+    )
+    return_method = models.CharField(
+        _("return to the shop by"), max_length=4, choices=ReturnMethod, default=ReturnMethod.GET
+    )
+    immediate_return = models.BooleanField(_("immediate return (no ticket)"), default=False)
+    callback_url = models.URLField(_("callback URL"), max_length=512, blank=True)
+    callback_method = models.CharField(
+        _("callback method"), max_length=4, choices=ReturnMethod, default=ReturnMethod.GET
+    )
+    callback_key = models.CharField(_("callback key"), max_length=128, blank=True)
+    two_phase_allowed = models.BooleanField(_("two-phase payments allowed"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Contract(models.Model):
+    merchant = models.ForeignKey(
+        Merchant, models.CASCADE, related_name="contracts", verbose_name=_("merchant")
+    )
+    bank_name = models.CharField(_("acquiring bank"), max_length=128)
+    currencies = models.ManyToManyField(Currency, related_name="+", verbose_name=_("allowed currencies"))
+    payment_methods = models.ManyToManyField(
+        PaymentMethod, related_name="contracts", blank=True, verbose_name=_("payment methods")
+    )
+    three_ds_enabled = models.BooleanField(_("3-D Secure enabled"), default=True)
+    # Basis points (1/100 of a percent): 175 = 1.75 %. Integers keep money arithmetic exact.
+    commission_bps = models.PositiveIntegerField(_("commission (basis points)"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commission_bps__lte=10_000), name="contract_commission_at_most_100pc"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant.code} / {self.bank_name}"
+
+
+class Terminal(models.Model):
+    contract = models.ForeignKey(
+        Contract, models.CASCADE, related_name="terminals", verbose_name=_("contract")
+    )
+    terminal_id = models.CharField(_("terminal id"), max_length=16, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("terminal")
+        verbose_name_plural = _("terminals")
+        ordering = ["terminal_id"]
+
+    def __str__(self) -> str:
+        return self.terminal_id
+
+
+class ApiAccount(models.Model):
+    merchant = models.ForeignKey(
+        Merchant, models.CASCADE, related_name="api_accounts", verbose_name=_("merchant")
+    )
+    username = models.CharField(_("user name"), max_length=64, unique=True)
+    password = models.CharField(_("password hash"), max_length=256)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API account")
+        verbose_name_plural = _("API accounts")
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class Order(models.Model):
+    order_id = models.UUIDField(_("order id"), default=uuid.uuid4, unique=True, editable=False)
+    merchant = models.ForeignKey(Merchant, models.PROTECT, related_name="orders", verbose_name=_("merchant"))
+    terminal = models.ForeignKey(
+        Terminal, models.PROTECT, related_name="orders", null=True, blank=True, verbose_name=_("terminal")
+    )
+    order_number = models.CharField(_("order number"), max_length=36)
+    currency = models.ForeignKey(Currency, models.PROTECT, related_name="+", verbose_name=_("currency"))
+    amount = models.BigIntegerField(_("amount"))  # minor units of `currency`, like every *_amount
+    approved_amount = models.BigIntegerField(_("approved amount"), default=0)
+    deposited_amount = models.BigIntegerField(_("deposited amount"), default=0)
+    refunded_amount = models.BigIntegerField(_("refunded amount"), default=0)
+    status = models.PositiveSmallIntegerField(
+        _("status"), choices=OrderStatus, default=OrderStatus.REGISTERED
+    )
+    authorization_type = models.CharField(
+        _("authorization type"), max_length=16, choices=AuthorizationType, default=AuthorizationType.ONE_PHASE
+    )
+    action_code = models.IntegerField(_("action code"), default=-100)
+    attempts = models.PositiveSmallIntegerField(_("payment attempts"), default=0)
+    # Set while the acquirer is being asked, so two submissions cannot authorize the same order twice.
+    authorizing_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    return_url = models.CharField(_("return URL"), max_length=512)
+    fail_url = models.CharField(_("failure URL"), max_length=512, blank=True)
+    description = models.CharField(_("description"), max_length=598, blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language, default=Language.FR)
+    page_view = models.CharField(_("page view"), max_length=16, default="DESKTOP")
+    client_id = models.CharField(_("client id"), max_length=255, blank=True)
+    json_params = models.JSONField(_("shop parameters"), default=dict, blank=True)
+    buyer_email = models.CharField(_("buyer e-mail"), max_length=254, blank=True, db_index=True)
+    buyer_phone = models.CharField(_("buyer phone"), max_length=32, blank=True)
+    buyer_ip = models.GenericIPAddressField(_("buyer IP"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+
+    masked_pan = models.CharField(_("card"), max_length=19, blank=True)
+    card_bin = models.CharField(_("BIN"), max_length=8, blank=True)
+    card_last4 = models.CharField(_("card last 4"), max_length=4, blank=True)
+    card_brand = models.CharField(_("card brand"), max_length=16, blank=True)
+    card_expiry = models.CharField(_("card expiry (YYYYMM)"), max_length=6, blank=True)
+    cardholder_name = models.CharField(_("cardholder"), max_length=128, blank=True)
+    card_country = models.CharField(_("card country"), max_length=2, blank=True)
+    card_issuer = models.CharField(_("issuing bank"), max_length=128, blank=True)
+    # Keyed HMAC of the card number, for look-ups such as the blacklist; the number itself is never stored.
+    pan_hmac = models.CharField(max_length=64, blank=True, editable=False)
+    pan_hmac_key_id = models.CharField(max_length=16, blank=True, editable=False)
+
+    approval_code = models.CharField(_("approval code"), max_length=6, blank=True)
+    reference_number = models.CharField(_("reference number"), max_length=12, blank=True)
+    eci = models.CharField(_("ECI"), max_length=2, blank=True)
+    cavv = models.CharField(_("CAVV"), max_length=64, blank=True)
+    xid = models.CharField(_("XID"), max_length=64, blank=True)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    authorized_at = models.DateTimeField(_("authorized"), null=True, blank=True)
+    deposited_at = models.DateTimeField(_("deposited"), null=True, blank=True)
+    remitted_at = models.DateTimeField(_("remitted to the bank"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "order_number"], name="order_number_unique_per_merchant"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="order_amount_positive"),
+            models.CheckConstraint(condition=Q(refunded_amount__gte=0), name="order_refunded_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=F("deposited_amount")), name="order_refund_within_deposit"
+            ),
+            models.CheckConstraint(
+                condition=Q(deposited_amount__lte=F("approved_amount")), name="order_deposit_within_approval"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__lte=F("amount")), name="order_approval_within_amount"
+            ),
+            models.CheckConstraint(condition=Q(status__in=OrderStatus.values), name="order_status_known"),
+            models.CheckConstraint(
+                condition=Q(authorization_type__in=AuthorizationType.values),
+                name="order_authorization_type_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(remitted_at__isnull=True)
+                | Q(status__in=[OrderStatus.DEPOSITED, OrderStatus.REFUNDED]),
+                name="order_remitted_only_when_paid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at", "-id"], name="order_merchant_recent"),
+            models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_number} ({self.order_id})"
+
+    @property
+    def refundable_amount(self) -> int:
+        return self.deposited_amount - self.refunded_amount
+
+    @property
+    def is_remitted(self) -> bool:
+        return self.remitted_at is not None
+
+
+class OperationKind(models.TextChoices):
+    REGISTER = "register", _("Registration")
+    AUTHORIZE = "authorize", _("Authorization")
+    DEPOSIT = "deposit", _("Deposit")
+    REVERSE = "reverse", _("Cancellation")
+    REFUND = "refund", _("Refund")
+    DECLINE = "decline", _("Decline")
+
+
+class ActorType(models.TextChoices):
+    API = "api", _("Merchant API")
+    STAFF = "staff", _("Back-office user")
+    BUYER = "buyer", _("Buyer")
+    SYSTEM = "system", _("System")
+
+
+class Operation(models.Model):
+    """Append-only history of an order: one row per attempted change, successful or not."""
+
+    order = models.ForeignKey(Order, models.PROTECT, related_name="operations", verbose_name=_("order"))
+    kind = models.CharField(_("operation"), max_length=16, choices=OperationKind)
+    amount = models.BigIntegerField(_("amount"), default=0)
+    success = models.BooleanField(_("success"))
+    action_code = models.IntegerField(_("action code"), null=True, blank=True)
+    actor_type = models.CharField(_("by"), max_length=8, choices=ActorType)
+    api_account = models.ForeignKey(
+        ApiAccount, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("API account")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    # NULL, not "": operations without a key must not collide in the unique constraint.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=128, null=True, blank=True)  # noqa: DJ001
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("operation")
+        verbose_name_plural = _("operations")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "idempotency_key"], name="operation_idempotency_key_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="operation_amount_not_negative"),
+            models.CheckConstraint(condition=Q(kind__in=OperationKind.values), name="operation_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} ({self.order_id})"

@@ -1,0 +1,84 @@
+"""What every `*.do` method shares: parameters, language, authentication, and errors in its own format."""
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from payments.errors import ErrorCode, OperationRefused
+from payments.models import ApiAccount, Language
+from payments.services import credentials
+
+from . import params, throttle
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[HttpRequest, dict[str, str], ApiAccount], dict[str, Any]]
+
+
+def json_answer(payload: dict[str, Any]) -> JsonResponse:
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+
+
+def client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _authenticate(request: HttpRequest, values: dict[str, str]) -> ApiAccount:
+    ip = client_ip(request)
+    denied = OperationRefused(ErrorCode.BAD_VALUE, _("Access denied."))
+    if throttle.is_blocked(ip):
+        raise denied
+    username, password = values.get("userName", ""), values.get("password", "")
+    account = (
+        credentials.api_account_verify(username=username, password=password)
+        if username and password
+        else None
+    )
+    if account is None:
+        throttle.note_failure(ip)
+        raise denied
+    return account
+
+
+def protocol_method(
+    *, capitalised: bool = False
+) -> Callable[[Handler], Callable[[HttpRequest], JsonResponse]]:
+    """Wrap a method's handler: any failure answers HTTP 200 with the protocol's error keys, never a 500."""
+    code_key, message_key = ("ErrorCode", "ErrorMessage") if capitalised else ("errorCode", "errorMessage")
+
+    def decorate(handler: Handler) -> Callable[[HttpRequest], JsonResponse]:
+        @csrf_exempt
+        @require_http_methods(["GET", "POST"])
+        @wraps(handler)
+        def view(request: HttpRequest) -> JsonResponse:
+            values = params.merged_params(request)
+            asked = values.get("language", "")
+            with translation.override(asked if asked in Language.values else settings.LANGUAGE_CODE):
+                try:
+                    account = _authenticate(request, values)
+                    with translation.override(
+                        asked if asked in Language.values else account.merchant.default_language
+                    ):
+                        return json_answer(handler(request, values, account))
+                except OperationRefused as refusal:
+                    return json_answer({code_key: str(int(refusal.code)), message_key: refusal.message})
+                except Exception:
+                    logger.exception("%s failed", request.path)
+                    return json_answer(
+                        {code_key: str(int(ErrorCode.BAD_STATE)), message_key: _("System error.")}
+                    )
+
+        return view
+
+    return decorate
+
+
+SUCCESS = {"errorCode": "0", "errorMessage": "Success"}

@@ -1,0 +1,30 @@
+"""Read-side helpers: every look-up of an order is scoped to a merchant."""
+
+import uuid
+
+from payments.models import ActionCode, Merchant, Order
+
+
+def order_by_order_id(*, merchant: Merchant, order_id: str) -> Order | None:
+    """The merchant's order with this public UUID; None when unknown, malformed or another merchant's."""
+    try:
+        key = uuid.UUID(order_id)
+    except (ValueError, AttributeError):
+        return None
+    return (
+        Order.objects.select_related("currency", "terminal").filter(merchant=merchant, order_id=key).first()
+    )
+
+
+def order_by_order_number(*, merchant: Merchant, order_number: str) -> Order | None:
+    return (
+        Order.objects.select_related("currency", "terminal")
+        .filter(merchant=merchant, order_number=order_number)
+        .first()
+    )
+
+
+def action_code_description(code: int) -> str:
+    """The translated description of an action code, in the active language ("" when unknown)."""
+    found = ActionCode.objects.filter(code=code).first()
+    return found.description if found else ""  # modeltranslation answers in the active language
