@@ -24,6 +24,14 @@ SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 # Keyed hash of card numbers (blacklist look-ups). The id is stored with each hash so the key can rotate.
 CARD_HASH_KEY = env.str("CARD_HASH_KEY", default=_DEV_CARD_HASH_KEY if DEBUG else "")
 CARD_HASH_KEY_ID = env.str("CARD_HASH_KEY_ID", default="k1")
+# Retired card-hash keys, "id:key,id:key" (e.g. "k0:oldsecret"): hashes stored under them, such as
+# blacklist entries, still match after CARD_HASH_KEY rotates. Keys cannot contain commas.
+CARD_HASH_OLD_KEYS: dict[str, str] = {}
+for _item in env.list("CARD_HASH_OLD_KEYS", default=[]):
+    _old_id, _colon, _old_key = _item.partition(":")
+    if not (_old_id and _colon and _old_key) or _old_id == CARD_HASH_KEY_ID:
+        raise ImproperlyConfigured("CARD_HASH_OLD_KEYS: give id:key pairs, ids unlike CARD_HASH_KEY_ID.")
+    CARD_HASH_OLD_KEYS[_old_id] = _old_key
 
 if not DEBUG:
     missing = [
@@ -38,6 +46,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Public base URL of the gateway, used in formUrl; empty means the request's own scheme and host.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+# Addresses or networks (CIDR) of our own reverse proxies: only requests arriving from them may name
+# the buyer's address in X-Forwarded-For; anyone else could forge it to dodge country rules.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     "modeltranslation",  # must precede the admin
@@ -119,9 +130,26 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TIMEZONE = "Africa/Tunis"
+# Remittance to the bank: orders deposited before HH:MM (Africa/Tunis) belong to that day's remittance.
+REMITTANCE_CUTOFF = env.str("REMITTANCE_CUTOFF", default="23:00")
+try:
+    _cutoff_hour, _cutoff_minute = (int(part) for part in REMITTANCE_CUTOFF.split(":"))
+    if not (0 <= _cutoff_hour < 24 and 0 <= _cutoff_minute < 60):
+        raise ValueError(REMITTANCE_CUTOFF)
+except ValueError as _error:
+    raise ImproperlyConfigured("REMITTANCE_CUTOFF: give a time as HH:MM, e.g. 23:00.") from _error
+# A remittance STARTED longer ago than this (seconds) was interrupted: it is flagged and waits for a human.
+REMITTANCE_STUCK_AFTER = env.int("REMITTANCE_STUCK_AFTER", default=1800)
 CELERY_BEAT_SCHEDULE = {
     # every minute: decline orders whose payment window has closed (action code -2007)
     "orders-expire-due": {"task": "payments.tasks.orders_expire_due", "schedule": crontab()},
+    # daily at the cut-off (default 23:00 Africa/Tunis): the day's remittance to the bank
+    "remittance-daily": {
+        "task": "payments.tasks.remittance_daily",
+        "schedule": crontab(hour=_cutoff_hour, minute=_cutoff_minute),
+    },
+    # hourly at :17: release pre-authorization holds older than their contract's hold period
+    "holds-reverse-expired": {"task": "payments.tasks.holds_reverse_expired", "schedule": crontab(minute=17)},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

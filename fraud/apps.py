@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class FraudConfig(AppConfig):
     name = "fraud"
     verbose_name = _("Fraud prevention")
+
+    def ready(self) -> None:
+        from fraud import checks  # noqa: F401  registers the settings checks

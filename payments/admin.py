@@ -10,6 +10,7 @@ from .models import (
     Operation,
     Order,
     PaymentMethod,
+    Remittance,
     Terminal,
 )
 
@@ -89,3 +90,15 @@ class OrderAdmin(ReadOnlyAdmin):
     list_select_related = ["merchant", "currency"]
     show_full_result_count = False
     inlines = [OperationInline]
+
+
+@admin.register(Remittance)
+class RemittanceAdmin(ReadOnlyAdmin):
+    list_display = [
+        "business_date", "merchant", "contract", "currency", "status", "order_count", "gross_amount",
+        "refund_count", "refund_amount", "commission_amount", "net_amount", "file", "finished_at",
+    ]  # fmt: skip
+    list_filter = ["status", "business_date", "currency"]
+    search_fields = ["merchant__code", "merchant__name"]
+    date_hierarchy = "business_date"
+    list_select_related = ["merchant", "contract__merchant", "currency"]

@@ -49,9 +49,17 @@ def mask_pan(pan: str) -> str:
 
 
 def pan_hmac(pan: str, *, key_id: str | None = None) -> tuple[str, str]:
-    """Keyed hash of the card number, with the id of the key that made it (so keys can rotate)."""
+    """Keyed hash of the card number, with the id of the key that made it (so keys can rotate).
+
+    `key_id` may name a retired key of CARD_HASH_OLD_KEYS, to match hashes stored before a rotation.
+    Raises KeyError for an id that is neither the current key nor a retired one.
+    """
     key_id = key_id or settings.CARD_HASH_KEY_ID
-    digest = hmac.new(settings.CARD_HASH_KEY.encode(), pan.encode(), hashlib.sha256).hexdigest()
+    if key_id == settings.CARD_HASH_KEY_ID:
+        key = settings.CARD_HASH_KEY
+    else:
+        key = settings.CARD_HASH_OLD_KEYS[key_id]
+    digest = hmac.new(key.encode(), pan.encode(), hashlib.sha256).hexdigest()
     return digest, key_id
 
 

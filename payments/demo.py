@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from fraud.demo import seed_bin_ranges
 from payments.cards import card_brand, mask_pan, pan_hmac
 from payments.models import (
     ActorType,
@@ -72,6 +73,7 @@ def demo_seed(*, order_count: int = 3000, seed: int = 42) -> DemoSummary:
     """Create the demo merchant, its accounts and orders. Safe to run twice: it never duplicates."""
     with transaction.atomic():
         merchant = _merchant()
+        seed_bin_ranges()  # card countries of the test cards, for the fraud rules
         created = 0 if merchant.orders.exists() else _orders(merchant, order_count, random.Random(seed))
     return DemoSummary(merchant=merchant, orders_created=created)
 
@@ -195,7 +197,8 @@ def _give_outcome(order: Order, rng: random.Random, now, two_phase: bool, name: 
         return
     if age < timedelta(days=1):
         return
-    order.remitted_at = order.created_at.replace(hour=22, minute=0) + timedelta(days=1)
+    # the evening after the payment, but never in the future (an order paid 25 hours ago at 21:00)
+    order.remitted_at = min(order.created_at.replace(hour=22, minute=0) + timedelta(days=1), now)
     refund = rng.random()
     if refund < 0.05:
         order.status, order.refunded_amount = OrderStatus.REFUNDED, order.deposited_amount

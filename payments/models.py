@@ -1,6 +1,7 @@
 """The order ledger. Money is an integer count of the currency's minor units, never a float."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -35,6 +36,13 @@ class AuthorizationType(models.TextChoices):
     ONE_PHASE = "one_phase", _("One phase")
     TWO_PHASE = "two_phase", _("Two phases (pre-authorization)")
     MOTO = "moto", _("Mail or telephone order")
+
+
+class ThreeDSStatus(models.TextChoices):
+    NOT_APPLICABLE = "", _("Not applicable")
+    NOT_ENROLLED = "N", _("Card not enrolled")
+    AUTHENTICATED = "Y", _("Authenticated")
+    FAILED = "F", _("Authentication failed")
 
 
 class ReturnMethod(models.TextChoices):
@@ -138,6 +146,8 @@ class Contract(models.Model):
     three_ds_enabled = models.BooleanField(_("3-D Secure enabled"), default=True)
     # Basis points (1/100 of a percent): 175 = 1.75 %. Integers keep money arithmetic exact.
     commission_bps = models.PositiveIntegerField(_("commission (basis points)"), default=0)
+    # Pre-authorization holds never deposited are released (reversed) after this many days.
+    hold_days = models.PositiveSmallIntegerField(_("hold period (days)"), default=7)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -237,6 +247,9 @@ class Order(models.Model):
 
     approval_code = models.CharField(_("approval code"), max_length=6, blank=True)
     reference_number = models.CharField(_("reference number"), max_length=12, blank=True)
+    three_ds_status = models.CharField(
+        _("3-D Secure"), max_length=1, choices=ThreeDSStatus, default=ThreeDSStatus.NOT_APPLICABLE, blank=True
+    )
     eci = models.CharField(_("ECI"), max_length=2, blank=True)
     cavv = models.CharField(_("CAVV"), max_length=64, blank=True)
     xid = models.CharField(_("XID"), max_length=64, blank=True)
@@ -246,6 +259,10 @@ class Order(models.Model):
     authorized_at = models.DateTimeField(_("authorized"), null=True, blank=True)
     deposited_at = models.DateTimeField(_("deposited"), null=True, blank=True)
     remitted_at = models.DateTimeField(_("remitted to the bank"), null=True, blank=True)
+    remittance = models.ForeignKey(
+        "Remittance", models.PROTECT, null=True, blank=True, related_name="orders",
+        verbose_name=_("remittance"), editable=False,
+    )
 
     class Meta:
         verbose_name = _("order")
@@ -275,10 +292,22 @@ class Order(models.Model):
                 | Q(status__in=[OrderStatus.DEPOSITED, OrderStatus.REFUNDED]),
                 name="order_remitted_only_when_paid",
             ),
+            # The other direction cannot hold yet: orders remitted before remittances were recorded
+            # (and test factories) carry remitted_at alone.
+            models.CheckConstraint(
+                condition=Q(remittance__isnull=True) | Q(remitted_at__isnull=False),
+                name="order_remittance_has_date",
+            ),
         ]
         indexes = [
             models.Index(fields=["merchant", "-created_at", "-id"], name="order_merchant_recent"),
             models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
+            # What the next remittance will take: small, since remitted orders leave it.
+            models.Index(
+                fields=["terminal", "deposited_at"],
+                condition=Q(remitted_at__isnull=True, status__in=[OrderStatus.DEPOSITED, OrderStatus.REFUNDED]),
+                name="order_awaiting_remittance",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -295,6 +324,7 @@ class Order(models.Model):
 
 class OperationKind(models.TextChoices):
     REGISTER = "register", _("Registration")
+    AUTHENTICATE = "authenticate", _("3-D Secure authentication")
     AUTHORIZE = "authorize", _("Authorization")
     DEPOSIT = "deposit", _("Deposit")
     REVERSE = "reverse", _("Cancellation")
@@ -310,7 +340,9 @@ class ActorType(models.TextChoices):
 
 
 class Operation(models.Model):
-    """Append-only history of an order: one row per attempted change, successful or not."""
+    """Append-only history of an order: one row per change, and one per payment attempt, approved or not.
+
+    A request the services refuse changes nothing and writes nothing here."""
 
     order = models.ForeignKey(Order, models.PROTECT, related_name="operations", verbose_name=_("order"))
     kind = models.CharField(_("operation"), max_length=16, choices=OperationKind)
@@ -332,6 +364,11 @@ class Operation(models.Model):
     # NULL, not "": operations without a key must not collide in the unique constraint.
     idempotency_key = models.CharField(_("idempotency key"), max_length=128, null=True, blank=True)  # noqa: DJ001
     detail = models.CharField(_("detail"), max_length=255, blank=True)
+    # Refunds only: the remittance that passed this refund to the bank as a credit line (exactly once).
+    remittance = models.ForeignKey(
+        "Remittance", models.PROTECT, null=True, blank=True, related_name="refunds",
+        verbose_name=_("remittance"), editable=False,
+    )
     created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
 
     class Meta:
@@ -344,7 +381,77 @@ class Operation(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="operation_amount_not_negative"),
             models.CheckConstraint(condition=Q(kind__in=OperationKind.values), name="operation_kind_known"),
+            models.CheckConstraint(
+                condition=Q(remittance__isnull=True) | Q(kind=OperationKind.REFUND, success=True),
+                name="operation_remitted_only_refunds",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} ({self.order_id})"
+
+
+class RemittanceStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    STARTED = "started", _("Started")  # being built, or interrupted: a human checks before a retry
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")  # rolled back cleanly; the next run retries
+
+
+class Remittance(models.Model):
+    """One day's hand-over to the bank for a merchant, contract and currency (see services/remittance.py).
+
+    Amounts are minor units of `currency`. commission = round half up (gross x commission_bps / 10 000);
+    net = gross - refunds - commission, negative when refunds outweigh the day's sales.
+    """
+
+    business_date = models.DateField(_("business day"))
+    merchant = models.ForeignKey(Merchant, models.PROTECT, related_name="remittances", verbose_name=_("merchant"))
+    contract = models.ForeignKey(Contract, models.PROTECT, related_name="remittances", verbose_name=_("contract"))
+    currency = models.ForeignKey(Currency, models.PROTECT, related_name="+", verbose_name=_("currency"))
+    status = models.CharField(_("status"), max_length=8, choices=RemittanceStatus, default=RemittanceStatus.PENDING)
+    cutoff_at = models.DateTimeField(_("orders deposited before"))
+    commission_bps = models.PositiveIntegerField(_("commission (basis points)"), default=0)
+    order_count = models.PositiveIntegerField(_("orders"), default=0)
+    gross_amount = models.BigIntegerField(_("gross amount"), default=0)
+    refund_count = models.PositiveIntegerField(_("refunds"), default=0)
+    refund_amount = models.BigIntegerField(_("refunded amount"), default=0)
+    commission_amount = models.BigIntegerField(_("commission"), default=0)
+    net_amount = models.BigIntegerField(_("net amount"), default=0)
+    file = models.FileField(_("bank file"), max_length=255, blank=True, editable=False)
+    error = models.CharField(_("last error"), max_length=255, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("remittance")
+        verbose_name_plural = _("remittances")
+        ordering = ["-business_date", "merchant", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business_date", "merchant", "contract", "currency"], name="remittance_one_per_day"
+            ),
+            models.CheckConstraint(condition=Q(status__in=RemittanceStatus.values), name="remittance_status_known"),
+            models.CheckConstraint(
+                condition=Q(gross_amount__gte=0, refund_amount__gte=0, commission_amount__gte=0),
+                name="remittance_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(net_amount=F("gross_amount") - F("refund_amount") - F("commission_amount")),
+                name="remittance_net_balances",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RemittanceStatus.DONE) | (Q(finished_at__isnull=False) & ~Q(file="")),
+                name="remittance_done_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.merchant_id}/{self.contract_id} {self.currency_id}"
+
+    @property
+    def is_stuck(self) -> bool:
+        """STARTED for longer than any run takes: interrupted, and waiting for a human."""
+        limit = timezone.now() - timedelta(seconds=settings.REMITTANCE_STUCK_AFTER)
+        return self.status == RemittanceStatus.STARTED and (self.started_at is None or self.started_at < limit)

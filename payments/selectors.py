@@ -16,7 +16,19 @@ def order_by_order_id(*, merchant: Merchant, order_id: str) -> Order | None:
     )
 
 
+def order_for_buyer(order_id: str) -> Order | None:
+    """The order a buyer's page is about. Its random UUID, known only to the shop and the buyer, is the key."""
+    try:
+        key = uuid.UUID(str(order_id))
+    except ValueError:
+        return None
+    return Order.objects.select_related("merchant", "currency", "terminal").filter(order_id=key).first()
+
+
 def order_by_order_number(*, merchant: Merchant, order_number: str) -> Order | None:
+    """The merchant's order with this shop reference; None when unknown or another merchant's."""
+    if "\x00" in order_number:  # no order number holds one, and PostgreSQL refuses it in a query
+        return None
     return (
         Order.objects.select_related("currency", "terminal")
         .filter(merchant=merchant, order_number=order_number)

@@ -11,3 +11,25 @@ def _fast_hashing_and_clean_cache(settings):  # type: ignore[no-untyped-def]
     credentials._verified.clear()
     yield
     cache.clear()
+
+
+def _seed_reference_data() -> None:
+    """Currencies, action codes and payment methods, as the data migration writes them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from payments.models import Currency
+
+    if not Currency.objects.exists():
+        import_module("payments.migrations.0002_reference_data").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):  # type: ignore[no-untyped-def]
+    # Transactional tests end with a flush that empties even the data migrations' rows.
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if transactional or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        _seed_reference_data()

@@ -39,7 +39,7 @@ def _authenticate(request: HttpRequest, values: dict[str, str]) -> ApiAccount:
     username, password = values.get("userName", ""), values.get("password", "")
     account = (
         credentials.api_account_verify(username=username, password=password)
-        if username and password
+        if username and password and "\x00" not in username  # PostgreSQL refuses NUL in text
         else None
     )
     if account is None:

@@ -59,7 +59,10 @@ def amount(value: str, *, name: str = "amount", allow_zero: bool) -> int:
 
 def url(params: dict[str, str], name: str) -> str:
     value = text(params, name, max_length=512)
-    parts = urlsplit(value) if value.isprintable() else None
+    try:
+        parts = urlsplit(value) if value.isprintable() else None
+    except ValueError:  # "http://[", or a host that changes under NFKC normalization
+        parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise OperationRefused(
             ErrorCode.MISSING, _("The parameter %(name)s must be an absolute http(s) URL.") % {"name": name}
@@ -99,7 +102,7 @@ def json_params(value: str) -> dict[str, str]:
         return {}
     try:
         parsed = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
         parsed = None
     if not isinstance(parsed, dict) or not all(
         isinstance(v, str | int | float) and not isinstance(v, bool) for v in parsed.values()

@@ -107,16 +107,9 @@ def refund(request: HttpRequest, values: dict[str, str], account: ApiAccount) ->
     return SUCCESS
 
 
-def _current(order: Order) -> Order:
-    """The order, declined first if its time ran out while nobody looked."""
-    if orders.is_overdue(order) and orders.order_expire(order_pk=order.pk):
-        order.refresh_from_db()
-    return order
-
-
 @protocol_method(capitalised=True)
 def get_order_status(request: HttpRequest, values: dict[str, str], account: ApiAccount) -> dict[str, Any]:
-    order = _current(_order_for_change(values, account))
+    order = orders.order_expire_if_due(order=_order_for_change(values, account))
     return render.order_status(order)
 
 
@@ -132,4 +125,4 @@ def get_order_status_extended(
         raise OperationRefused(ErrorCode.NO_REFERENCE, _("The parameter orderId or orderNumber is missing."))
     if order is None:
         raise OperationRefused(ErrorCode.NOT_FOUND, _("The order is not known."))
-    return render.order_status_extended(_current(order))
+    return render.order_status_extended(orders.order_expire_if_due(order=order))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from payments.acquirer import AuthorizationRequest, AuthorizationResult, get_acquirer
 from payments.cards import CardData, card_brand, mask_pan, pan_hmac
 from payments.errors import ErrorCode, OperationRefused
-from payments.models import AuthorizationType, OperationKind, Order, OrderStatus
+from payments.models import AuthorizationType, OperationKind, Order, OrderStatus, ThreeDSStatus
 
 from .common import ALLOWED_FROM, SYSTEM, Actor, check_transition, lock_order, record
 from .orders import EXPIRED_ACTION_CODE, decline_locked, is_overdue
@@ -27,6 +27,7 @@ CLAIM_SECONDS = 90
 
 @dataclass(frozen=True)
 class ThreeDSResult:
+    status: str = ThreeDSStatus.AUTHENTICATED
     eci: str = ""
     cavv: str = ""
     xid: str = ""
@@ -122,6 +123,7 @@ def _apply(
     order.pan_hmac, order.pan_hmac_key_id = digest, key_id
     order.buyer_ip = buyer_ip or order.buyer_ip
     if three_ds:
+        order.three_ds_status = three_ds.status
         order.eci, order.cavv, order.xid = three_ds.eci, three_ds.cavv, three_ds.xid
     order.action_code = result.action_code
     order.authorizing_until = None

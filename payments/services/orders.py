@@ -134,7 +134,7 @@ def order_reverse(*, order_pk: int, actor: Actor) -> Order:
     """
     with transaction.atomic():
         order = lock_order(order_pk)
-        if order.is_remitted:
+        if order.status != OrderStatus.REFUNDED and order.is_remitted:
             raise OperationRefused(
                 ErrorCode.BAD_STATE, _("The order was already remitted to the bank: refund it instead.")
             )
@@ -205,6 +205,13 @@ def is_overdue(order: Order, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     busy = order.authorizing_until is not None and order.authorizing_until > now
     return order.status in UNPAID and order.expires_at <= now and not busy
+
+
+def order_expire_if_due(*, order: Order) -> Order:
+    """The order as it stands now: declined first (-2007) if its time ran out while nobody looked."""
+    if is_overdue(order) and order_expire(order_pk=order.pk):
+        order.refresh_from_db()
+    return order
 
 
 def order_expire(*, order_pk: int) -> bool:

@@ -1,0 +1,338 @@
+"""Remittance to the bank ("remise en banque") and the release of stale pre-authorization holds.
+
+A remittance covers one business day (Africa/Tunis) for one merchant, contract and currency. It takes
+every paid order (status 2 or 4) deposited before the cut-off and not yet remitted, with its deposited
+amount, and every successful refund made since the previous remittance, as a credit line. Reversed
+orders (status 3, deposited amount 0) never match. Once a remittance of a day is DONE it never changes:
+orders deposited later go to the next day's remittance.
+
+Bank file: CSV, UTF-8, `;`-separated, one record per line. Amounts are integers in minor units of the
+currency (TND 3 decimals, EUR/USD 2), times ISO 8601 in Africa/Tunis, dates YYYYMMDD.
+
+    H;CTPREM1;<business date>;<remittance id>;<bank>;<merchant code>;<contract id>;<currency numeric>;
+      <exponent>;<cut-off>;<order count>;<gross>;<refund count>;<refunds>;<commission bps>;<commission>;<net>
+    D;<seq>;<order id>;<order number>;<terminal>;<deposited at>;<approval code>;<reference>;<card>;<amount>
+    C;<seq>;<order id>;<order number>;<terminal>;<refunded at>;<approval code>;<reference>;<card>;<amount>
+    T;<D+C records>;<order count>;<gross>;<refund count>;<refunds>;<commission>;<net>
+
+(the header is one line). D records are sales (orders by id), C records refunds credited to the buyer
+(by operation id); `seq` runs from 1 over D then C records. gross = sum of D amounts, refunds = sum of
+C amounts, commission = gross x bps / 10 000 rounded half up (integer arithmetic, on the sales only:
+the acquirer keeps its fee on refunded sales), net = gross - refunds - commission (may be negative).
+
+Safety. Orders are claimed by one UPDATE per group whose WHERE re-checks the status and `remitted_at`
+on the target table itself (no sub-query), so under READ COMMITTED PostgreSQL re-evaluates it after
+waiting for an `order_reverse` holding the row lock: a cancelled order (status 3) no longer matches,
+and a reverse that waited for us sees `remitted_at` and refuses. The Remittance row is claimed by
+compare-and-set PENDING/FAILED -> STARTED and committed before the file is written; the claim of the
+orders, the file and DONE then commit together. An exception rolls all of that back, deletes the file
+and leaves FAILED (the next run retries). A process killed mid-way leaves STARTED: the bank may have
+received the file, so the group is flagged and skipped until a human calls `remittance_release`.
+"""
+
+import csv
+import io
+import logging
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from payments.errors import ErrorCode, OperationRefused
+from payments.models import (
+    Contract,
+    Operation,
+    OperationKind,
+    Order,
+    OrderStatus,
+    Remittance,
+    RemittanceStatus,
+    Terminal,
+)
+
+from . import orders
+from .common import SYSTEM, lock_order
+
+logger = logging.getLogger(__name__)
+
+FILE_FORMAT = "CTPREM1"
+PAID = (OrderStatus.DEPOSITED, OrderStatus.REFUNDED)
+CHUNK = 5000  # rows per fetch while streaming the file: memory stays flat whatever the day's volume
+DEFAULT_HOLD_DAYS = 7  # holds on orders without a terminal (hence without a contract)
+
+
+@dataclass(frozen=True, order=True)
+class Group:
+    merchant_id: int
+    contract_id: int
+    currency_id: str
+
+
+def cutoff_for(business_date: date) -> datetime:
+    """The cut-off of a business day: settings.REMITTANCE_CUTOFF (HH:MM, default 23:00) Africa/Tunis."""
+    hour, minute = (int(part) for part in settings.REMITTANCE_CUTOFF.split(":"))
+    return datetime.combine(business_date, time(hour, minute), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def business_date_due(now: datetime | None = None) -> date:
+    """The latest business day whose cut-off has passed (a late or missed beat catches up)."""
+    today = timezone.localdate(now)
+    return today if (now or timezone.now()) >= cutoff_for(today) else today - timedelta(days=1)
+
+
+def remittance_run(
+    *, until: datetime | None, business_date: date, now: datetime | None = None
+) -> list[Remittance]:
+    """Remit, for `business_date`, everything paid before `until` (None: the day's cut-off; never later
+    than now) and every refund made since the previous remittance. Returns the remittances built now.
+
+    Idempotent: a group whose remittance of the day is DONE is left alone, so a second run builds
+    nothing. Groups blocked by a STARTED remittance are logged and skipped. Re-raises the first error
+    of a group (after marking its remittance FAILED and rolling it back); groups done before it stay.
+    `now` is the clock (tests, demo history).
+    """
+    now = now or timezone.now()
+    cutoff = min(until or cutoff_for(business_date), now)
+    built = []
+    for group in _groups(cutoff):
+        remittance = _claim(group, business_date=business_date, cutoff=cutoff, now=now)
+        if remittance is not None and (done := _build_or_fail(remittance, now=now)) is not None:
+            built.append(done)
+    return built
+
+
+def _groups(cutoff: datetime) -> list[Group]:
+    """The (merchant, contract, currency) groups with orders or refunds waiting to be remitted."""
+    contract_of = dict(Terminal.objects.values_list("pk", "contract_id"))
+    merchant_of = dict(Contract.objects.values_list("pk", "merchant_id"))
+    waiting = _waiting_orders(cutoff).values_list("terminal_id", "currency_id").distinct()
+    refunds = (
+        _waiting_refunds(cutoff)
+        .values_list("order__terminal_id", "order__currency_id")
+        .distinct()
+    )
+    keys = {(contract_of[terminal], currency) for terminal, currency in [*waiting, *refunds]}
+    return sorted(Group(merchant_of[contract], contract, currency) for contract, currency in keys)
+
+
+def _waiting_orders(cutoff: datetime) -> Any:
+    return Order.objects.filter(
+        status__in=PAID, remitted_at__isnull=True, deposited_at__lt=cutoff, terminal__isnull=False
+    )
+
+
+def _waiting_refunds(cutoff: datetime) -> Any:
+    return Operation.objects.filter(
+        kind=OperationKind.REFUND,
+        success=True,
+        remittance__isnull=True,
+        created_at__lt=cutoff,
+        order__remitted_at__isnull=False,
+        order__terminal__isnull=False,
+    )
+
+
+def _claim(group: Group, *, business_date: date, cutoff: datetime, now: datetime) -> Remittance | None:
+    """The group's remittance of the day, moved to STARTED by compare-and-set; None if not ours to build."""
+    key = {"merchant_id": group.merchant_id, "contract_id": group.contract_id, "currency_id": group.currency_id}
+    same_group = Remittance.objects.filter(**key)
+    if blocker := same_group.filter(status=RemittanceStatus.STARTED).first():
+        _flag(blocker)
+        return None
+    bps = Contract.objects.values_list("commission_bps", flat=True).get(pk=group.contract_id)
+    remittance, _created = Remittance.objects.get_or_create(
+        business_date=business_date,
+        **key, defaults={"cutoff_at": cutoff, "commission_bps": bps}
+    )
+    if remittance.status == RemittanceStatus.DONE:
+        return None  # the day is closed for this group: later deposits go to the next day
+    claimed = Remittance.objects.filter(
+        pk=remittance.pk, status__in=[RemittanceStatus.PENDING, RemittanceStatus.FAILED]
+    ).update(status=RemittanceStatus.STARTED, started_at=now, cutoff_at=cutoff, commission_bps=bps, error="")
+    if claimed != 1:
+        _flag(Remittance.objects.get(pk=remittance.pk))
+        return None
+    return Remittance.objects.select_related("merchant", "contract", "currency").get(pk=remittance.pk)
+
+
+def _flag(remittance: Remittance) -> None:
+    if remittance.is_stuck:
+        logger.error(
+            "Remittance %s (%s) is stuck in STARTED since %s: check whether the bank received %r, then "
+            "call remittance_release. Its group is skipped until then.",
+            remittance.pk, remittance, remittance.started_at, remittance.file.name,
+        )
+    else:
+        logger.warning("Remittance %s (%s) is being built by another run: skipped.", remittance.pk, remittance)
+
+
+def _build_or_fail(remittance: Remittance, *, now: datetime) -> Remittance | None:
+    try:
+        with transaction.atomic():
+            return _build(remittance, now=now)
+    except Exception as error:
+        # Rolled back: no order or refund points at it any more. The file goes too.
+        if remittance.file.name:
+            default_storage.delete(remittance.file.name)
+        Remittance.objects.filter(pk=remittance.pk, status=RemittanceStatus.STARTED).update(
+            status=RemittanceStatus.FAILED, error=f"{type(error).__name__}: {error}"[:255]
+        )
+        logger.exception("Remittance %s (%s) failed and was rolled back.", remittance.pk, remittance)
+        raise
+
+
+def _build(remittance: Remittance, *, now: datetime) -> Remittance | None:
+    """Claim the group's orders and refunds, write the file and record totals (inside one transaction)."""
+    terminals = dict(Terminal.objects.filter(contract=remittance.contract_id).values_list("pk", "terminal_id"))
+    # A plain UPDATE on the order table (literal terminal list, no join): see the module docstring.
+    order_count = _waiting_orders(remittance.cutoff_at).filter(
+        merchant_id=remittance.merchant_id, currency_id=remittance.currency_id, terminal_id__in=list(terminals)
+    ).update(remittance=remittance, remitted_at=now, updated_at=now)
+    refund_count = _waiting_refunds(remittance.cutoff_at).filter(
+        order__merchant_id=remittance.merchant_id,
+        order__currency_id=remittance.currency_id,
+        order__terminal_id__in=list(terminals),
+    ).update(remittance=remittance)
+    if not (order_count or refund_count):
+        remittance.delete()  # everything waiting was cancelled meanwhile: nothing to hand over
+        return None
+    gross = remittance.orders.aggregate(total=Sum("deposited_amount"))["total"] or 0
+    refunds = remittance.refunds.aggregate(total=Sum("amount"))["total"] or 0
+    commission = (gross * remittance.commission_bps + 5_000) // 10_000  # half up, gross >= 0
+    remittance.order_count, remittance.gross_amount = order_count, gross
+    remittance.refund_count, remittance.refund_amount = refund_count, refunds
+    remittance.commission_amount, remittance.net_amount = commission, gross - refunds - commission
+    _write_file(remittance, terminals)
+    remittance.status, remittance.finished_at = RemittanceStatus.DONE, now
+    remittance.save()
+    return remittance
+
+
+def file_name(remittance: Remittance) -> str:
+    day = remittance.business_date
+    return (
+        f"remittances/{day:%Y/%m}/{day:%Y%m%d}-{remittance.merchant.code}-{remittance.contract_id}-"
+        f"{remittance.currency.alpha_code}.csv"
+    )
+
+
+def _write_file(remittance: Remittance, terminals: dict[int, str]) -> None:
+    """Stream the records to a temporary file, then hand it to the storage (flat memory)."""
+    with tempfile.TemporaryFile() as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        writer = csv.writer(text, delimiter=";", lineterminator="\n")
+        writer.writerow(_header(remittance))
+        records = 0
+        for records, record in enumerate(_records(remittance, terminals), start=1):
+            writer.writerow(record)
+        writer.writerow(_trailer(remittance, records))
+        text.flush()
+        raw.seek(0)
+        # Remembered on the instance at once, so a failure after this point deletes the file.
+        remittance.file.name = default_storage.save(file_name(remittance), File(raw))
+        text.detach()
+
+
+def _header(r: Remittance) -> list[Any]:
+    return [
+        "H", FILE_FORMAT, f"{r.business_date:%Y%m%d}", r.pk, r.contract.bank_name, r.merchant.code,
+        r.contract_id, r.currency.numeric_code, r.currency.exponent, _local(r.cutoff_at),
+        r.order_count, r.gross_amount, r.refund_count, r.refund_amount, r.commission_bps,
+        r.commission_amount, r.net_amount,
+    ]  # fmt: skip
+
+
+def _trailer(r: Remittance, records: int) -> list[Any]:
+    return [
+        "T", records, r.order_count, r.gross_amount, r.refund_count, r.refund_amount,
+        r.commission_amount, r.net_amount,
+    ]  # fmt: skip
+
+
+def _records(remittance: Remittance, terminals: dict[int, str]) -> Iterator[list[Any]]:
+    columns = ["terminal_id", "deposited_at", "approval_code", "reference_number", "masked_pan"]
+    sales = remittance.orders.order_by("pk").values_list("order_id", "order_number", *columns, "deposited_amount")
+    credits = remittance.refunds.order_by("pk").values_list(
+        "order__order_id", "order__order_number", "order__terminal_id", "created_at",
+        *(f"order__{column}" for column in columns[2:]), "amount",
+    )  # fmt: skip
+    seq = 0
+    for kind, rows in (("D", sales), ("C", credits)):
+        for row in rows.iterator(chunk_size=CHUNK):
+            seq += 1
+            yield _record(kind, seq, row, terminals)
+
+
+def _record(kind: str, seq: int, row: tuple[Any, ...], terminals: dict[int, str]) -> list[Any]:
+    order_id, number, terminal, at, approval, reference, card, amount = row
+    return [kind, seq, order_id, number, terminals[terminal], _local(at), approval, reference, card, amount]
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).isoformat(timespec="seconds")
+
+
+def remittances_stuck() -> list[Remittance]:
+    """Remittances interrupted in STARTED, waiting for a human (see remittance_release)."""
+    started = Remittance.objects.filter(status=RemittanceStatus.STARTED).select_related("merchant", "currency")
+    return [remittance for remittance in started if remittance.is_stuck]
+
+
+def remittance_release(*, remittance_id: int) -> Remittance:
+    """After a human checked the bank did not take its file: STARTED -> FAILED, file deleted, so the
+    next run rebuilds it. Raises OperationRefused (7) unless STARTED. Idempotent in effect: a second
+    call is refused and changes nothing.
+    """
+    with transaction.atomic():
+        remittance = Remittance.objects.select_for_update().get(pk=remittance_id)
+        if remittance.status != RemittanceStatus.STARTED:
+            raise OperationRefused(ErrorCode.BAD_STATE, _("Only a remittance left started can be released."))
+        # A killed run rolled back its claim: no order points here. Refuse if that ever were not so.
+        if remittance.orders.exists() or remittance.refunds.exists():
+            raise OperationRefused(ErrorCode.BAD_STATE, _("This remittance holds orders: it cannot be rebuilt."))
+        if remittance.file.name:
+            default_storage.delete(remittance.file.name)
+        remittance.file.name = ""
+        remittance.status, remittance.error = RemittanceStatus.FAILED, "released by an operator"
+        remittance.save(update_fields=["file", "status", "error"])
+    logger.warning("Remittance %s (%s) released for a rebuild.", remittance.pk, remittance)
+    return remittance
+
+
+def holds_reverse_expired(*, now: datetime | None = None) -> list[int]:
+    """Reverse (as SYSTEM, through order_reverse) two-phase holds (status 1) authorized longer ago than
+    their contract's hold_days. Returns the order pks reversed now. Idempotent: a reversed order is no
+    longer a hold; a hold deposited meanwhile is refused by order_reverse's checks and left alone.
+    """
+    now = now or timezone.now()
+    shortest = min([DEFAULT_HOLD_DAYS, *Contract.objects.values_list("hold_days", flat=True)])
+    candidates = Order.objects.filter(
+        status=OrderStatus.APPROVED, authorized_at__lt=now - timedelta(days=shortest)
+    ).values_list("pk", "authorized_at", "terminal__contract__hold_days")
+    due = [pk for pk, at, days in candidates if at < now - timedelta(days=DEFAULT_HOLD_DAYS if days is None else days)]
+    return [pk for pk in due if _reverse_hold(pk)]
+
+
+def _reverse_hold(order_pk: int) -> bool:
+    with transaction.atomic():
+        # order_reverse also cancels paid orders: hold the lock while checking it is still only a hold.
+        if lock_order(order_pk).status != OrderStatus.APPROVED:
+            return False  # deposited or cancelled since we looked
+        orders.order_reverse(order_pk=order_pk, actor=SYSTEM)
+    return True
+
+
+def lines_of(remittance: Remittance) -> Iterable[list[str]]:
+    """The records of a remittance's file, parsed (tests, back-office checks)."""
+    with default_storage.open(remittance.file.name, "rb") as raw:
+        yield from csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""), delimiter=";")
