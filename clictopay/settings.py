@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "payments",
+    "payments.notifications",
     "fraud",
     "backoffice",
 ]
@@ -150,6 +151,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # hourly at :17: release pre-authorization holds older than their contract's hold period
     "holds-reverse-expired": {"task": "payments.tasks.holds_reverse_expired", "schedule": crontab(minute=17)},
+    # every minute: send again the shop notifications whose retry time has come
+    "callbacks-retry-due": {
+        "task": "payments.notifications.tasks.callbacks_retry_due",
+        "schedule": crontab(),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -181,6 +187,15 @@ API_AUTH_CACHE_SECONDS = env.int("API_AUTH_CACHE_SECONDS", default=300)
 
 # The acquirer that authorizes cards; the simulator answers for the test cards of the protocol.
 ACQUIRER_CLASS = env.str("ACQUIRER_CLASS", default="payments.acquirer.simulator.SimulatorAcquirer")
+
+# Notifications to shops (protocol section 6). Seconds to wait before each retry when the shop did not
+# answer 200: 3 retries 30 s apart, then back-off; after the last one the delivery is marked failed.
+CALLBACK_RETRY_DELAYS = env.list("CALLBACK_RETRY_DELAYS", cast=int, default=[30, 30, 30, 300, 1800, 7200])
+if any(delay < 0 for delay in CALLBACK_RETRY_DELAYS):
+    raise ImproperlyConfigured("CALLBACK_RETRY_DELAYS: give seconds, e.g. 30,30,30,300,1800,7200.")
+CALLBACK_TIMEOUT = env.int("CALLBACK_TIMEOUT", default=10)  # seconds for one HTTP request to a shop
+# Eager Celery (no REDIS_URL) would send in the buyer's request: use a background thread instead.
+CALLBACK_EAGER_BACKGROUND = env.bool("CALLBACK_EAGER_BACKGROUND", default=True)
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

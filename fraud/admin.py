@@ -43,7 +43,7 @@ class BinRangeAdmin(admin.ModelAdmin):
             created, updated = services.bin_ranges_import(
                 rows=form.cleaned_data["file"],
                 user=request.user,  # type: ignore[arg-type]
-                source=_("CSV import: %(name)s") % {"name": upload.name},
+                source=f"csv:{upload.name}",  # a record, kept untranslated like every stored source
             )
             self.message_user(
                 request,

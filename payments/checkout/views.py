@@ -7,6 +7,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from fraud import services as fraud_services
+from fraud.ip import client_ip
+from fraud.services import FraudDecision
 from payments import selectors
 from payments.acquirer import get_acquirer
 from payments.cards import CardData, mask_pan
@@ -114,7 +117,11 @@ def _pay(request: HttpRequest, order: Order, lang: str, mobile: bool) -> HttpRes
         return render_form(request, order, form, lang, mobile, kept=token)
     vault_drop(kept)
     card = form.card()
-    buyer_ip = request.META.get("REMOTE_ADDR")
+    buyer_ip = client_ip(request)
+    decision = fraud_services.fraud_screen(order=order, card=card, buyer_ip=buyer_ip)
+    if decision.refused:
+        return _refuse(request, order, card, decision, buyer_ip, lang)
+    origin = {"card_country": decision.card_country, "card_issuer": decision.card_issuer}
     contract = order.terminal.contract if order.terminal else None
     if contract and contract.three_ds_enabled and get_acquirer().is_enrolled(card.pan):
         try:
@@ -124,13 +131,37 @@ def _pay(request: HttpRequest, order: Order, lang: str, mobile: bool) -> HttpRes
         except OperationRefused:
             return finish(request, orders.order_expire_if_due(order=Order.objects.get(pk=order.pk)), lang)
         token = vault_put(
-            card=card, order_id=str(order.order_id), lang=lang, mobile=mobile, buyer_ip=buyer_ip
+            card=card, order_id=str(order.order_id), lang=lang, mobile=mobile, buyer_ip=buyer_ip, **origin
         )
         return redirect(reverse("acs:challenge", args=[token]) + f"?md={order.order_id}")
     three_ds = (
         ThreeDSResult(status=ThreeDSStatus.NOT_ENROLLED) if contract and contract.three_ds_enabled else None
     )
-    return authorize(request, order, card, buyer_ip=buyer_ip, three_ds=three_ds, lang=lang, mobile=mobile)
+    return authorize(
+        request, order, card, buyer_ip=buyer_ip, three_ds=three_ds, lang=lang, mobile=mobile, **origin
+    )
+
+
+def _refuse(
+    request: HttpRequest, order: Order, card: CardData, decision: FraudDecision, buyer_ip: str, lang: str
+) -> HttpResponse:
+    """A fraud rule refused the card or the buyer: the order is declined, the buyer told why."""
+    try:
+        order = orders.order_decline(
+            order_pk=order.pk,
+            action_code=decision.action_code or 0,
+            actor=BUYER,
+            detail="refused by a fraud rule",
+            card=card,
+            card_country=decision.card_country,
+            card_issuer=decision.card_issuer,
+            buyer_ip=buyer_ip,
+        )
+    except OperationRefused:
+        return finish(request, Order.objects.select_related("merchant", "currency").get(pk=order.pk), lang)
+    if order.merchant.immediate_return:
+        return shop_return(request, order, lang)
+    return render_result(request, order, lang, reason=decision.message)
 
 
 def authorize(
@@ -142,10 +173,18 @@ def authorize(
     three_ds: ThreeDSResult | None,
     lang: str,
     mobile: bool,
+    card_country: str = "",
+    card_issuer: str = "",
 ) -> HttpResponse:
     try:
         order = authorization.order_authorize(
-            order_pk=order.pk, card=card, actor=BUYER, buyer_ip=buyer_ip, three_ds=three_ds
+            order_pk=order.pk,
+            card=card,
+            actor=BUYER,
+            buyer_ip=buyer_ip,
+            three_ds=three_ds,
+            card_country=card_country,
+            card_issuer=card_issuer,
         )
     except OperationRefused:
         return finish(request, Order.objects.select_related("merchant", "currency").get(pk=order.pk), lang)
@@ -179,12 +218,17 @@ def result_page(request: HttpRequest, order_id: str) -> HttpResponse:
     lang = page_language(request.GET.get("lang", ""), order)
     if order.status in PAYABLE:
         return redirect(form_page_url(order, lang, order.page_view == "MOBILE"))
+    return render_result(request, order, lang)
+
+
+def render_result(request: HttpRequest, order: Order, lang: str, *, reason: str = "") -> HttpResponse:
+    """The ticket: outcome, masked card, amount, approval code, date, merchant, and the way back."""
     with translation.override(lang):
         context = {
             "order": order,
             "merchant": order.merchant,
             "paid": order.status in (OrderStatus.APPROVED, OrderStatus.DEPOSITED),
-            "reason": selectors.action_code_description(order.action_code),
+            "reason": reason or selectors.action_code_description(order.action_code),
             "exhausted": order.status == OrderStatus.DECLINED and order.attempts >= MAX_ATTEMPTS,
             "exhausted_reason": selectors.action_code_description(
                 authorization.ATTEMPTS_EXHAUSTED_ACTION_CODE

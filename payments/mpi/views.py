@@ -51,4 +51,6 @@ def mpi_return(request: HttpRequest) -> HttpResponse:
             three_ds=three_ds,
             lang=lang,
             mobile=bool(extra.get("mobile")),
+            card_country=extra.get("card_country", ""),
+            card_issuer=extra.get("card_issuer", ""),
         )

@@ -20,7 +20,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from payments.models import Operation, Order
@@ -95,14 +95,12 @@ def delivery_dispatch(*, delivery_pk: int) -> None:
     """Have an attempt made off the caller's thread in production (see the module docstring)."""
     from . import tasks  # the tasks call these services: imported here to avoid an import cycle
 
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        tasks.callback_deliver.delay(delivery_pk)
-    elif settings.CALLBACK_EAGER_BACKGROUND:
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.CALLBACK_EAGER_BACKGROUND:
         future = _background.submit(_deliver_in_background, delivery_pk)
         with _in_flight_lock:
             _in_flight.add(future)
         future.add_done_callback(_forget)
-    else:  # eager and inline: tests that want the attempt made before the call returns
+    else:  # a worker's queue; or, eager with the background off (tests), inline before returning
         tasks.callback_deliver.delay(delivery_pk)
 
 
@@ -172,9 +170,9 @@ def retry_delay(attempts: int) -> int | None:
     return delays[attempts - 1] if 0 < attempts <= len(delays) else None
 
 
-def _claim(delivery: CallbackDelivery, now: datetime, candidates: "object") -> bool:
+def _claim(delivery: CallbackDelivery, now: datetime, candidates: QuerySet[CallbackDelivery]) -> bool:
     # Compare-and-set on the attempt count: of two workers that read the same row, one update wins.
-    claimed = candidates.filter(pk=delivery.pk, attempts=delivery.attempts).update(  # type: ignore[attr-defined]
+    claimed = candidates.filter(pk=delivery.pk, attempts=delivery.attempts).update(
         attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS), updated_at=now
     )
     delivery.attempts += 1

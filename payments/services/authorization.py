@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments.acquirer import AuthorizationRequest, AuthorizationResult, get_acquirer
-from payments.cards import CardData, card_brand, mask_pan, pan_hmac
+from payments.cards import CardData
 from payments.errors import ErrorCode, OperationRefused
 from payments.models import AuthorizationType, OperationKind, Order, OrderStatus, ThreeDSStatus
 
-from .common import ALLOWED_FROM, SYSTEM, Actor, check_transition, lock_order, record
+from .common import ALLOWED_FROM, SYSTEM, Actor, check_transition, lock_order, record, store_card
 from .orders import EXPIRED_ACTION_CODE, decline_locked, is_overdue
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,10 @@ def order_authorize(
     actor: Actor,
     buyer_ip: str | None = None,
     three_ds: ThreeDSResult | None = None,
+    card_country: str = "",
+    card_issuer: str = "",
 ) -> Order:
-    """Ask the acquirer to authorize the order with `card`.
+    """Ask the acquirer to authorize the order with `card` (its country and issuer from the BIN table).
 
     A decline is not an exception: the order comes back with the decline's action code, still payable
     (status 0) until the third declined attempt declines it (status 6). Raises OperationRefused (7) when
@@ -58,7 +60,16 @@ def order_authorize(
         result = AuthorizationResult(approved=False, action_code=ISSUER_UNAVAILABLE_ACTION_CODE)
     with transaction.atomic():
         order = lock_order(order_pk)
-        _apply(order, card=card, result=result, actor=actor, buyer_ip=buyer_ip, three_ds=three_ds)
+        _apply(
+            order,
+            card=card,
+            result=result,
+            actor=actor,
+            buyer_ip=buyer_ip,
+            three_ds=three_ds,
+            card_country=card_country,
+            card_issuer=card_issuer,
+        )
     return order
 
 
@@ -108,19 +119,14 @@ def _apply(
     actor: Actor,
     buyer_ip: str | None,
     three_ds: ThreeDSResult | None,
+    card_country: str,
+    card_issuer: str,
 ) -> None:
     now = timezone.now()
     if order.status not in ALLOWED_FROM[OperationKind.AUTHORIZE]:  # cannot happen while the claim holds
         logger.error("order %s changed during its authorization; result %s ignored", order.order_id, result)
         return
-    digest, key_id = pan_hmac(card.pan)
-    order.masked_pan = mask_pan(card.pan)
-    order.card_bin = card.pan[:6]
-    order.card_last4 = card.pan[-4:]
-    order.card_brand = card_brand(card.pan)
-    order.card_expiry = card.expiry_yyyymm
-    order.cardholder_name = card.cardholder_name[:128]
-    order.pan_hmac, order.pan_hmac_key_id = digest, key_id
+    store_card(order, card, country=card_country, issuer=card_issuer)
     order.buyer_ip = buyer_ip or order.buyer_ip
     if three_ds:
         order.three_ds_status = three_ds.status

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
+from payments.cards import CardData, card_brand, mask_pan, pan_hmac
 from payments.errors import ErrorCode, OperationRefused
 from payments.models import ActorType, ApiAccount, Operation, OperationKind, Order, OrderStatus
+from payments.notifications.services import operation_notify
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def record(
     idempotency_key: str | None = None,
     detail: str = "",
 ) -> Operation:
-    return Operation.objects.create(
+    operation = Operation.objects.create(
         order=order,
         kind=kind,
         amount=amount,
@@ -74,3 +76,20 @@ def record(
         idempotency_key=idempotency_key,
         detail=detail[:255],
     )
+    # Locked orders come with their merchant: a shop without a callback URL costs no query here.
+    if order.merchant.callback_url:
+        operation_notify(order=order, operation=operation)  # the notification is queued on commit
+    return operation
+
+
+def store_card(order: Order, card: CardData, *, country: str = "", issuer: str = "") -> None:
+    """Write on the order what may be kept of a card: masked number, BIN, keyed hash; never the number."""
+    order.masked_pan = mask_pan(card.pan)
+    order.card_bin = card.pan[:6]
+    order.card_last4 = card.pan[-4:]
+    order.card_brand = card_brand(card.pan)
+    order.card_expiry = card.expiry_yyyymm
+    order.cardholder_name = card.cardholder_name[:128]
+    order.card_country = country[:2]
+    order.card_issuer = issuer[:128]
+    order.pan_hmac, order.pan_hmac_key_id = pan_hmac(card.pan)

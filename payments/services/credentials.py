@@ -25,11 +25,10 @@ def _digest(username: str, password: str, stored_hash: str) -> str:
 
 def api_account_verify(*, username: str, password: str) -> ApiAccount | None:
     """The active account with these credentials (and its merchant), or None."""
-    account = (
-        ApiAccount.objects.select_related("merchant", "merchant__default_currency")
-        .filter(username=username, is_active=True, merchant__is_active=True)
-        .first()
-    )
+    found = ApiAccount.objects.select_related("merchant", "merchant__default_currency").filter(
+        username=username, is_active=True, merchant__is_active=True
+    )[:1]  # user names are unique: no ORDER BY (first() would add one)
+    account = next(iter(found), None)
     if account is None:
         make_password(password)  # same work as a wrong password, so timing does not reveal user names
         return None

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from payments.cards import CardData
 from payments.errors import ErrorCode, OperationRefused
 from payments.models import (
     AuthorizationType,
@@ -19,7 +20,7 @@ from payments.models import (
     Terminal,
 )
 
-from .common import SYSTEM, Actor, check_transition, lock_order, record
+from .common import SYSTEM, Actor, check_transition, lock_order, record, store_card
 
 EXPIRED_ACTION_CODE = -2007
 UNPAID = frozenset({OrderStatus.REGISTERED, OrderStatus.AUTHENTICATING})
@@ -183,11 +184,28 @@ def order_refund(*, order_pk: int, amount: int, actor: Actor, external_refund_id
     return order
 
 
-def order_decline(*, order_pk: int, action_code: int, actor: Actor, detail: str = "") -> Order:
-    """Decline an unpaid order (status 0 or 5 -> 6) with `action_code`. Raises OperationRefused 7 if paid."""
+def order_decline(
+    *,
+    order_pk: int,
+    action_code: int,
+    actor: Actor,
+    detail: str = "",
+    card: CardData | None = None,
+    card_country: str = "",
+    card_issuer: str = "",
+    buyer_ip: str | None = None,
+) -> Order:
+    """Decline an unpaid order (status 0 or 5 -> 6) with `action_code`, keeping the refused card's facts.
+
+    Raises OperationRefused 7 if the order is paid or closed. Not idempotent (the state guards it).
+    """
     with transaction.atomic():
         order = lock_order(order_pk)
         check_transition(order, OperationKind.DECLINE)
+        if card:
+            store_card(order, card, country=card_country, issuer=card_issuer)
+            order.buyer_ip = buyer_ip or order.buyer_ip
+            order.save()
         decline_locked(order, action_code=action_code, actor=actor, detail=detail)
     return order
 

@@ -4,7 +4,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 
 from fraud import services
 from fraud.demo import seed_bin_ranges
@@ -27,8 +26,7 @@ def admin_user():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def support(client, admin_user):  # type: ignore[no-untyped-def]
     client.force_login(admin_user)
-    with translation.override("en"):
-        yield client
+    return client
 
 
 def csv_file(text: str) -> SimpleUploadedFile:
@@ -49,7 +47,7 @@ def test_bin_csv_import_adds_and_replaces_ranges(support, admin_user):
     assert (info.country, info.brand, info.issuer) == ("GB", "VISA", "Replaced Bank")
     assert bin_lookup("5100000012345678").issuer == "BIAT"
     row = BinRange.objects.get(low="51000000")
-    assert row.updated_by == admin_user and row.source == "CSV import: bins.csv"
+    assert row.updated_by == admin_user and row.source == "csv:bins.csv"
     # Importing the same file again changes nothing more.
     support.post(IMPORT_URL, {"file": csv_file(text)})
     assert BinRange.objects.count() == 6
@@ -176,3 +174,18 @@ def test_fraud_checks_are_read_only_and_show_the_explanation(support):
     assert "iptocc_version" in content and "8.8.8.8" in content
     assert support.get(reverse("admin:fraud_fraudcheck_add")).status_code == 403
     assert support.get(reverse("admin:fraud_fraudcheck_changelist")).status_code == 200
+
+
+def test_changing_a_rule_also_shows_the_impact_first(support, admin_user):
+    merchant = make_merchant()
+    rule = CountryRule.objects.create(merchant=merchant, ip_mode=RuleMode.BLOCK, ip_countries=["FR"])
+    url = reverse("admin:fraud_countryrule_change", args=[rule.pk])
+    assert support.get(url).status_code == 200
+    data = {"ip_mode": RuleMode.BLOCK, "ip_countries": "FR, US", "ip_unknown": "allow", "card_mode": "off",
+            "card_countries": "", "card_unknown": "allow"}  # fmt: skip
+    content = support.post(url, data).content.decode()
+    assert "would have refused 0 of the 0 orders" in content
+    token = re.search(r'name="impact_token" value="([0-9a-f]+)"', content).group(1)
+    assert support.post(url, {**data, "impact_token": token}).status_code == 302
+    rule.refresh_from_db()
+    assert (rule.ip_countries, rule.set_by, rule.merchant) == (["FR", "US"], admin_user, merchant)

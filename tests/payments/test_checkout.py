@@ -290,3 +290,77 @@ def test_card_form_requires_the_csrf_token():
     assert response.status_code == 403
     order.refresh_from_db()
     assert order.status == OrderStatus.REGISTERED
+
+
+# Fraud rules on the payment page (issue 5): refused before the acquirer, declined with the protocol's code.
+
+
+def test_blacklisted_card_is_refused_with_2000_and_a_clear_message(client):
+    from fraud import services as fraud_services
+
+    paid = payable_order(status=OrderStatus.DEPOSITED, pan="4111111111111111")
+    fraud_services.blacklist_add(merchant=paid.merchant, order=paid, reason="chargeback", user=None)
+    order = payable_order(merchant=paid.merchant)
+    response = pay(client, order, "4111111111111111", lang="en")
+    assert response.status_code == 200
+    assert "This card cannot be used to pay this merchant" in response.content.decode()
+    order.refresh_from_db()
+    assert (order.status, order.action_code, order.masked_pan) == (
+        OrderStatus.DECLINED,
+        -2000,
+        "411111**1111",
+    )
+    assert not order.operations.filter(kind=OperationKind.AUTHORIZE).exists()
+    from fraud.models import FraudCheck
+
+    check = FraudCheck.objects.get(order=order)
+    assert (check.action_code, check.fired) == (-2000, "blacklist")
+
+
+def test_ip_country_rule_refuses_a_french_buyer_behind_a_trusted_proxy_with_2001(client, settings):
+    from fraud.models import CountryRule, RuleMode
+
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    order = payable_order()
+    CountryRule.objects.create(merchant=order.merchant, ip_mode=RuleMode.BLOCK, ip_countries=["FR"])
+    response = client.post(
+        page_url(order, "en"),
+        {"pan": "4111111111111111", **GOOD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="90.1.1.1",
+    )
+    assert "does not accept payments from your location" in response.content.decode()
+    order.refresh_from_db()
+    assert (order.status, order.action_code, order.buyer_ip) == (OrderStatus.DECLINED, -2001, "90.1.1.1")
+
+
+def test_spoofed_forwarded_header_from_an_untrusted_address_is_ignored(client, settings):
+    from fraud.models import CountryRule, RuleMode
+
+    settings.TRUSTED_PROXIES = []
+    order = payable_order()
+    CountryRule.objects.create(merchant=order.merchant, ip_mode=RuleMode.BLOCK, ip_countries=["TN"])
+    client.post(
+        page_url(order),
+        {"pan": "4111111111111111", **GOOD},
+        REMOTE_ADDR="90.1.1.1",
+        HTTP_X_FORWARDED_FOR="41.226.12.34",
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DEPOSITED
+
+
+def test_card_country_rule_refuses_with_4005_and_the_country_is_kept(client):
+    from fraud.demo import seed_bin_ranges
+    from fraud.models import CountryRule, RuleMode
+
+    seed_bin_ranges()
+    order = payable_order()
+    CountryRule.objects.create(merchant=order.merchant, card_mode=RuleMode.BLOCK, card_countries=["US"])
+    pay(client, order, "4111111111111111")
+    order.refresh_from_db()
+    assert (order.status, order.action_code, order.card_country) == (OrderStatus.DECLINED, 4005, "US")
+    other = payable_order(merchant=order.merchant)
+    pay(client, other, "5555555555554444")
+    other.refresh_from_db()
+    assert (other.status, other.card_country) == (OrderStatus.DEPOSITED, "TN")
