@@ -1,9 +1,26 @@
 from django.urls import path
+from django.views.i18n import set_language
 
-from . import views
+from .views import audit, auth, contract, home, moto, order_actions, orders
 
 app_name = "backoffice"
 
 urlpatterns = [
-    path("", views.home_page, name="home"),
+    path("", home.home_page, name="home"),
+    path("login/", auth.login_page, name="login"),
+    path("login/code/", auth.login_code_page, name="login-code"),
+    path("login/setup/", auth.login_setup_page, name="login-setup"),
+    path("logout/", auth.logout_page, name="logout"),
+    path("password/", auth.password_change_page, name="password-change"),
+    path("language/", set_language, name="language"),
+    path("orders/", orders.order_list_page, name="order-list"),
+    path("orders/<str:order_id>/", orders.order_detail_page, name="order-detail"),
+    path("orders/<str:order_id>/cancel/", order_actions.order_cancel_page, name="order-cancel"),
+    path("orders/<str:order_id>/refund/", order_actions.order_refund_page, name="order-refund"),
+    path("orders/<str:order_id>/blacklist/", order_actions.order_blacklist_page, name="order-blacklist"),
+    path("moto/", moto.moto_page, name="moto"),
+    path("contract/", contract.contract_page, name="contract"),
+    path("contract/api-accounts/<int:account_id>/password/", contract.api_password_page, name="api-password"),
+    path("contract/callback-key/", contract.callback_key_page, name="callback-key"),
+    path("audit/", audit.audit_list_page, name="audit"),
 ]

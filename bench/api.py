@@ -217,8 +217,10 @@ class Server:
             try:
                 with urllib.request.urlopen(f"{self.base}/bench/select?id=0", timeout=2):  # noqa: S310
                     return
-            except urllib.error.HTTPError:
-                return  # 404 for a missing row: Django answered
+            except urllib.error.HTTPError as error:
+                if error.code == 404:
+                    return  # no row 0: the reference view answered, so Django and the URLconf load
+                raise RuntimeError(f"gunicorn answers HTTP {error.code}:\n{self.log_tail()}") from error
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s:\n{self.log_tail()}")
@@ -583,6 +585,11 @@ def run_all(server: Server, database: str, options: Options) -> list[Figures]:
             (f"{run}r%",),
         )
     ]
+    if not row_ids or not order_ids:
+        raise RuntimeError(
+            f"nothing to read back: insert-ref answered {insert.requests} ({insert.bad} bad), register.do"
+            f" {register.requests} ({register.bad} bad); see the gunicorn log"
+        )
     log("  select-ref and getOrderStatusExtended.do ...")
     select, status = load_pair(
         server, [(select_workload(row_ids), "s"), (status_workload(order_ids), "g")], options
@@ -711,16 +718,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 @contextlib.contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM unwinds like Ctrl-C, so the `finally` blocks stop gunicorn."""
+    """SIGTERM and SIGINT unwind like Ctrl-C, so the `finally` blocks stop gunicorn and drop the database."""
 
     def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, handler)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started ignoring it
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@ With nothing set this is a self-contained development setup: SQLite, Celery task
 DEBUG on and throw-away secrets. Production (DEBUG=false) refuses to start without real secrets.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,7 +49,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
 # Addresses or networks (CIDR) of our own reverse proxies: only requests arriving from them may name
 # the buyer's address in X-Forwarded-For; anyone else could forge it to dodge country rules.
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# In development, loopback counts as a proxy so the demo can play a buyer abroad with a header.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"] if DEBUG else [])
 
 INSTALLED_APPS = [
     "modeltranslation",  # must precede the admin
@@ -60,8 +62,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_tables2",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "payments",
     "payments.notifications",
+    "payments.legacy",
+    "payments.theming",
     "fraud",
     "backoffice",
 ]
@@ -73,8 +80,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "backoffice.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "clictopay.urls"
@@ -156,6 +166,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.notifications.tasks.callbacks_retry_due",
         "schedule": crontab(),
     },
+    # every minute: tell legacy-form shops the outcome of ended payments, retry unacknowledged calls
+    "legacy-announce-due": {"task": "payments.legacy.tasks.legacy_announce_due", "schedule": crontab()},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -164,6 +176,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Staff sign-in (back-office and admin): django-axes refuses a user name from an address after
+# AXES_FAILURE_LIMIT failures, for AXES_COOLOFF_TIME; the back-office then asks for a TOTP code.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out sign-in never reaches the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "fraud.ip.client_ip"  # the same trusted-proxy rule as everywhere else
+AXES_LOCKOUT_TEMPLATE = "backoffice/locked_out.html"
+LOGIN_URL = "backoffice:login"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English")), ("ar", _("Arabic"))]
@@ -177,6 +203,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+MEDIA_URL = "media/"  # only theming/logos/ under it is public (see clictopay/urls.py)
 
 # Failed API sign-ins: this many failures from one address within the window block it for a while.
 API_AUTH_MAX_FAILURES = env.int("API_AUTH_MAX_FAILURES", default=10)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from fraud.demo import seed_bin_ranges
@@ -28,8 +29,11 @@ from payments.models import (
     Order,
     OrderStatus,
     PaymentMethod,
+    Remittance,
     Terminal,
 )
+from payments.services import remittance
+from payments.theming.demo import seed_theme
 
 DEMO_CODE = "DEMO"
 API_USERNAME = "demo-api"
@@ -67,15 +71,41 @@ NAMES = [
 class DemoSummary:
     merchant: Merchant
     orders_created: int
+    portal_totp_secret: str = ""  # base32, for the demo user's authenticator app
 
 
 def demo_seed(*, order_count: int = 3000, seed: int = 42) -> DemoSummary:
     """Create the demo merchant, its accounts and orders. Safe to run twice: it never duplicates."""
     with transaction.atomic():
         merchant = _merchant()
+        seed_theme(merchant)  # logo, colours and the PARTNER page view of the demo page
         seed_bin_ranges()  # card countries of the test cards, for the fraud rules
         created = 0 if merchant.orders.exists() else _orders(merchant, order_count, random.Random(seed))
-    return DemoSummary(merchant=merchant, orders_created=created)
+        from backoffice.demo import seed_portal_user  # here: the back-office builds on payments
+
+        secret = seed_portal_user(merchant, username=PORTAL_USERNAME)
+    remit_past_days()  # yesterday's remittance and older ones, built by the remittance service
+    return DemoSummary(merchant=merchant, orders_created=created, portal_totp_secret=secret)
+
+
+def remit_past_days() -> list[Remittance]:
+    """Build, day by day, the remittances the nightly job would have built, up to the last cut-off
+    passed (so yesterday's exists). Safe to run twice: the service builds each day once.
+    """
+    now = timezone.now()
+    waiting = Order.objects.filter(
+        status__in=[OrderStatus.DEPOSITED, OrderStatus.REFUNDED], remitted_at__isnull=True
+    ).aggregate(first=Min("deposited_at"))["first"]
+    if waiting is None:
+        return []
+    day, last = timezone.localdate(waiting), remittance.business_date_due(now)
+    built = []
+    while day <= last:
+        # the service's clock: a few minutes after that day's cut-off, as the beat would have run it
+        ran_at = min(remittance.cutoff_for(day) + timedelta(minutes=5), now)
+        built += remittance.remittance_run(until=None, business_date=day, now=ran_at)
+        day += timedelta(days=1)
+    return built
 
 
 def _merchant() -> Merchant:
@@ -197,8 +227,7 @@ def _give_outcome(order: Order, rng: random.Random, now, two_phase: bool, name: 
         return
     if age < timedelta(days=1):
         return
-    # the evening after the payment, but never in the future (an order paid 25 hours ago at 21:00)
-    order.remitted_at = min(order.created_at.replace(hour=22, minute=0) + timedelta(days=1), now)
+    # remitted later by remit_past_days, through the remittance service, as the nightly job would have
     refund = rng.random()
     if refund < 0.05:
         order.status, order.refunded_amount = OrderStatus.REFUNDED, order.deposited_amount
@@ -244,5 +273,8 @@ def _history(order: Order) -> list[Operation]:
     if order.status == OrderStatus.REVERSED:
         ops.append(op(OperationKind.REVERSE, order.approved_amount, actor=ActorType.STAFF))
     if order.refunded_amount:
-        ops.append(op(OperationKind.REFUND, order.refunded_amount, actor=ActorType.STAFF))
+        refund = op(OperationKind.REFUND, order.refunded_amount, actor=ActorType.STAFF)
+        # a day after the sale, so after its remittance: a later remittance carries it as a credit line
+        refund.created_at = min(order.created_at + timedelta(days=1, hours=1), timezone.now())
+        ops.append(refund)
     return ops

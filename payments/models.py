@@ -200,12 +200,23 @@ class ApiAccount(models.Model):
 
 class Order(models.Model):
     order_id = models.UUIDField(_("order id"), default=uuid.uuid4, unique=True, editable=False)
-    merchant = models.ForeignKey(Merchant, models.PROTECT, related_name="orders", verbose_name=_("merchant"))
+    # Few, chosen indexes (Meta): every index costs each write, and the remittance rewrites millions of rows.
+    merchant = models.ForeignKey(
+        Merchant, models.PROTECT, related_name="orders", db_index=False, verbose_name=_("merchant")
+    )
     terminal = models.ForeignKey(
-        Terminal, models.PROTECT, related_name="orders", null=True, blank=True, verbose_name=_("terminal")
+        Terminal,
+        models.PROTECT,
+        related_name="orders",
+        null=True,
+        blank=True,
+        db_index=False,
+        verbose_name=_("terminal"),
     )
     order_number = models.CharField(_("order number"), max_length=36)
-    currency = models.ForeignKey(Currency, models.PROTECT, related_name="+", verbose_name=_("currency"))
+    currency = models.ForeignKey(
+        Currency, models.PROTECT, related_name="+", db_index=False, verbose_name=_("currency")
+    )
     amount = models.BigIntegerField(_("amount"))  # minor units of `currency`, like every *_amount
     approved_amount = models.BigIntegerField(_("approved amount"), default=0)
     deposited_amount = models.BigIntegerField(_("deposited amount"), default=0)
@@ -228,7 +239,7 @@ class Order(models.Model):
     page_view = models.CharField(_("page view"), max_length=16, default="DESKTOP")
     client_id = models.CharField(_("client id"), max_length=255, blank=True)
     json_params = models.JSONField(_("shop parameters"), default=dict, blank=True)
-    buyer_email = models.CharField(_("buyer e-mail"), max_length=254, blank=True, db_index=True)
+    buyer_email = models.CharField(_("buyer e-mail"), max_length=254, blank=True)
     buyer_phone = models.CharField(_("buyer phone"), max_length=32, blank=True)
     buyer_ip = models.GenericIPAddressField(_("buyer IP"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"))
@@ -254,14 +265,19 @@ class Order(models.Model):
     cavv = models.CharField(_("CAVV"), max_length=64, blank=True)
     xid = models.CharField(_("XID"), max_length=64, blank=True)
 
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False, db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     authorized_at = models.DateTimeField(_("authorized"), null=True, blank=True)
     deposited_at = models.DateTimeField(_("deposited"), null=True, blank=True)
     remitted_at = models.DateTimeField(_("remitted to the bank"), null=True, blank=True)
     remittance = models.ForeignKey(
-        "Remittance", models.PROTECT, null=True, blank=True, related_name="orders",
-        verbose_name=_("remittance"), editable=False,
+        "Remittance",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("remittance"),
+        editable=False,
     )
 
     class Meta:
@@ -301,11 +317,20 @@ class Order(models.Model):
         ]
         indexes = [
             models.Index(fields=["merchant", "-created_at", "-id"], name="order_merchant_recent"),
-            models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
+            models.Index(fields=["merchant", "buyer_email"], name="order_merchant_email"),
+            models.Index(fields=["merchant", "card_last4"], name="order_merchant_card_last4"),
+            # Unpaid orders only, for the expiry job.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(status__in=[OrderStatus.REGISTERED, OrderStatus.AUTHENTICATING]),
+                name="order_unpaid_expiry",
+            ),
             # What the next remittance will take: small, since remitted orders leave it.
             models.Index(
                 fields=["terminal", "deposited_at"],
-                condition=Q(remitted_at__isnull=True, status__in=[OrderStatus.DEPOSITED, OrderStatus.REFUNDED]),
+                condition=Q(
+                    remitted_at__isnull=True, status__in=[OrderStatus.DEPOSITED, OrderStatus.REFUNDED]
+                ),
                 name="order_awaiting_remittance",
             ),
         ]
@@ -366,8 +391,13 @@ class Operation(models.Model):
     detail = models.CharField(_("detail"), max_length=255, blank=True)
     # Refunds only: the remittance that passed this refund to the bank as a credit line (exactly once).
     remittance = models.ForeignKey(
-        "Remittance", models.PROTECT, null=True, blank=True, related_name="refunds",
-        verbose_name=_("remittance"), editable=False,
+        "Remittance",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("remittance"),
+        editable=False,
     )
     created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
 
@@ -406,10 +436,16 @@ class Remittance(models.Model):
     """
 
     business_date = models.DateField(_("business day"))
-    merchant = models.ForeignKey(Merchant, models.PROTECT, related_name="remittances", verbose_name=_("merchant"))
-    contract = models.ForeignKey(Contract, models.PROTECT, related_name="remittances", verbose_name=_("contract"))
+    merchant = models.ForeignKey(
+        Merchant, models.PROTECT, related_name="remittances", verbose_name=_("merchant")
+    )
+    contract = models.ForeignKey(
+        Contract, models.PROTECT, related_name="remittances", verbose_name=_("contract")
+    )
     currency = models.ForeignKey(Currency, models.PROTECT, related_name="+", verbose_name=_("currency"))
-    status = models.CharField(_("status"), max_length=8, choices=RemittanceStatus, default=RemittanceStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=8, choices=RemittanceStatus, default=RemittanceStatus.PENDING
+    )
     cutoff_at = models.DateTimeField(_("orders deposited before"))
     commission_bps = models.PositiveIntegerField(_("commission (basis points)"), default=0)
     order_count = models.PositiveIntegerField(_("orders"), default=0)
@@ -432,7 +468,9 @@ class Remittance(models.Model):
             models.UniqueConstraint(
                 fields=["business_date", "merchant", "contract", "currency"], name="remittance_one_per_day"
             ),
-            models.CheckConstraint(condition=Q(status__in=RemittanceStatus.values), name="remittance_status_known"),
+            models.CheckConstraint(
+                condition=Q(status__in=RemittanceStatus.values), name="remittance_status_known"
+            ),
             models.CheckConstraint(
                 condition=Q(gross_amount__gte=0, refund_amount__gte=0, commission_amount__gte=0),
                 name="remittance_amounts_not_negative",
@@ -454,4 +492,6 @@ class Remittance(models.Model):
     def is_stuck(self) -> bool:
         """STARTED for longer than any run takes: interrupted, and waiting for a human."""
         limit = timezone.now() - timedelta(seconds=settings.REMITTANCE_STUCK_AFTER)
-        return self.status == RemittanceStatus.STARTED and (self.started_at is None or self.started_at < limit)
+        return self.status == RemittanceStatus.STARTED and (
+            self.started_at is None or self.started_at < limit
+        )

@@ -18,6 +18,7 @@ from payments.models import Language, Merchant, Order, OrderStatus, ThreeDSStatu
 from payments.services import authentication, authorization, orders
 from payments.services.authorization import MAX_ATTEMPTS, ThreeDSResult
 from payments.services.common import BUYER
+from payments.theming.selectors import page_template, theme_context
 
 from .forms import CardForm
 from .shop_return import shop_return
@@ -95,7 +96,9 @@ def render_form(
         "lang": lang,
         "form_action": form_page_url(order, lang, mobile),  # also when shown after the issuer's page
     }
-    return render(request, "payments/payment_page.html", context, status=200 if not form.errors else 422)
+    context |= theme_context(merchant=order.merchant, language=lang)
+    template = page_template(merchant=order.merchant, page_view=order.page_view)
+    return render(request, template, context, status=200 if not form.errors else 422)
 
 
 def _pay(request: HttpRequest, order: Order, lang: str, mobile: bool) -> HttpResponse:
@@ -235,6 +238,7 @@ def render_result(request: HttpRequest, order: Order, lang: str, *, reason: str 
             ),
             "lang": lang,
             "languages": [(code, name, result_url(order, code)) for code, name in Language.choices],
+            **theme_context(merchant=order.merchant, language=lang),
         }
         return render(request, "payments/result.html", context)
 

@@ -1,4 +1,8 @@
-"""Which event an operation announces, and the signed parameters sent for it (protocol section 6)."""
+"""Which event an operation announces, and the signed parameters sent for it (protocol section 6).
+
+The mapping and the meaning given to `status` (1 money held, taken or returned; 0 declined) are set out
+in the package docstring, payments/notifications/__init__.py.
+"""
 
 import hashlib
 import hmac
@@ -23,13 +27,22 @@ _AUTHORIZED: dict[int, CallbackEvent] = {
 }
 
 
-def event_for(*, kind: str, success: bool, action_code: int | None, order_status: int) -> CallbackEvent | None:
+def event_for(
+    *, kind: str, success: bool, action_code: int | None, order_status: int
+) -> CallbackEvent | None:
     """The event to announce for an operation, given the order's status right after it; None for none."""
     if kind == OperationKind.DECLINE:
-        return CallbackEvent.DECLINED_BY_TIMEOUT if action_code == EXPIRED_ACTION_CODE else CallbackEvent.DECLINED
+        return (
+            CallbackEvent.DECLINED_BY_TIMEOUT
+            if action_code == EXPIRED_ACTION_CODE
+            else CallbackEvent.DECLINED
+        )
     if not success:
         # A declined attempt only matters to the shop once it ends the order (the third one).
-        final = kind in (OperationKind.AUTHORIZE, OperationKind.AUTHENTICATE) and order_status == OrderStatus.DECLINED
+        final = (
+            kind in (OperationKind.AUTHORIZE, OperationKind.AUTHENTICATE)
+            and order_status == OrderStatus.DECLINED
+        )
         return CallbackEvent.DECLINED if final else None
     if kind == OperationKind.AUTHORIZE:
         return _AUTHORIZED.get(order_status)
@@ -37,7 +50,7 @@ def event_for(*, kind: str, success: bool, action_code: int | None, order_status
 
 
 def checksum(params: Mapping[str, str], key: str) -> str:
-    """HMAC-SHA256 of `name;value;` for every parameter but checksum and sign_alias, sorted by name; hex, upper."""
+    """HMAC-SHA256 of `name;value;` for each parameter but checksum and sign_alias, by name; upper hex."""
     message = "".join(f"{name};{params[name]};" for name in sorted(params) if name not in UNSIGNED)
     return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest().upper()
 

@@ -41,7 +41,9 @@ class CallbackDelivery(models.Model):
     params = models.JSONField(_("parameters"))
     url = models.CharField(_("URL"), max_length=512)
     method = models.CharField(_("method"), max_length=4, choices=ReturnMethod)
-    status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus, default=DeliveryStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus, default=DeliveryStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # When the next attempt is due; while an attempt runs it is pushed ahead (a lease, see services).
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)

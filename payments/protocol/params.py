@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments.errors import ErrorCode, OperationRefused
-from payments.models import Currency, Language
+from payments.models import Currency, Language, Merchant
+from payments.theming.selectors import custom_page_views
 
 _DIGITS = re.compile(r"[0-9]{1,18}", re.ASCII)
 MAX_AMOUNT = 10**15  # far above any card payment, far below BIGINT's limit
@@ -89,8 +90,13 @@ def language(value: str) -> str:
     return value
 
 
-def page_view(value: str) -> str:
-    if value and value not in PAGE_VIEWS:
+def page_view(value: str, *, merchant: Merchant | None = None) -> str:
+    # Besides the standard views, those the merchant's page theme declares (looked up only then).
+    if (
+        value
+        and value not in PAGE_VIEWS
+        and (merchant is None or value not in custom_page_views(merchant=merchant))
+    ):
         raise OperationRefused(
             ErrorCode.BAD_VALUE, _("The parameter %(name)s is not valid.") % {"name": "pageView"}
         )

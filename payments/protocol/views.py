@@ -38,7 +38,7 @@ def _register(
         currency=currency,
         description=params.text(values, "description", max_length=598),
         language=params.language(values.get("language", "")),
-        page_view=params.page_view(values.get("pageView", "")),
+        page_view=params.page_view(values.get("pageView", ""), merchant=account.merchant),
         client_id=params.text(values, "clientId", max_length=255),
         json_params=params.json_params(values.get("jsonParams", "")),
         expires_at=params.expiration_date(values.get("expirationDate", "")),

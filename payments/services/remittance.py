@@ -116,11 +116,7 @@ def _groups(cutoff: datetime) -> list[Group]:
     contract_of = dict(Terminal.objects.values_list("pk", "contract_id"))
     merchant_of = dict(Contract.objects.values_list("pk", "merchant_id"))
     waiting = _waiting_orders(cutoff).values_list("terminal_id", "currency_id").distinct()
-    refunds = (
-        _waiting_refunds(cutoff)
-        .values_list("order__terminal_id", "order__currency_id")
-        .distinct()
-    )
+    refunds = _waiting_refunds(cutoff).values_list("order__terminal_id", "order__currency_id").distinct()
     keys = {(contract_of[terminal], currency) for terminal, currency in [*waiting, *refunds]}
     return sorted(Group(merchant_of[contract], contract, currency) for contract, currency in keys)
 
@@ -144,15 +140,18 @@ def _waiting_refunds(cutoff: datetime) -> Any:
 
 def _claim(group: Group, *, business_date: date, cutoff: datetime, now: datetime) -> Remittance | None:
     """The group's remittance of the day, moved to STARTED by compare-and-set; None if not ours to build."""
-    key = {"merchant_id": group.merchant_id, "contract_id": group.contract_id, "currency_id": group.currency_id}
+    key = {
+        "merchant_id": group.merchant_id,
+        "contract_id": group.contract_id,
+        "currency_id": group.currency_id,
+    }
     same_group = Remittance.objects.filter(**key)
     if blocker := same_group.filter(status=RemittanceStatus.STARTED).first():
         _flag(blocker)
         return None
     bps = Contract.objects.values_list("commission_bps", flat=True).get(pk=group.contract_id)
     remittance, _created = Remittance.objects.get_or_create(
-        business_date=business_date,
-        **key, defaults={"cutoff_at": cutoff, "commission_bps": bps}
+        business_date=business_date, **key, defaults={"cutoff_at": cutoff, "commission_bps": bps}
     )
     if remittance.status == RemittanceStatus.DONE:
         return None  # the day is closed for this group: later deposits go to the next day
@@ -170,10 +169,15 @@ def _flag(remittance: Remittance) -> None:
         logger.error(
             "Remittance %s (%s) is stuck in STARTED since %s: check whether the bank received %r, then "
             "call remittance_release. Its group is skipped until then.",
-            remittance.pk, remittance, remittance.started_at, remittance.file.name,
+            remittance.pk,
+            remittance,
+            remittance.started_at,
+            remittance.file.name,
         )
     else:
-        logger.warning("Remittance %s (%s) is being built by another run: skipped.", remittance.pk, remittance)
+        logger.warning(
+            "Remittance %s (%s) is being built by another run: skipped.", remittance.pk, remittance
+        )
 
 
 def _build_or_fail(remittance: Remittance, *, now: datetime) -> Remittance | None:
@@ -193,16 +197,28 @@ def _build_or_fail(remittance: Remittance, *, now: datetime) -> Remittance | Non
 
 def _build(remittance: Remittance, *, now: datetime) -> Remittance | None:
     """Claim the group's orders and refunds, write the file and record totals (inside one transaction)."""
-    terminals = dict(Terminal.objects.filter(contract=remittance.contract_id).values_list("pk", "terminal_id"))
+    terminals = dict(
+        Terminal.objects.filter(contract=remittance.contract_id).values_list("pk", "terminal_id")
+    )
     # A plain UPDATE on the order table (literal terminal list, no join): see the module docstring.
-    order_count = _waiting_orders(remittance.cutoff_at).filter(
-        merchant_id=remittance.merchant_id, currency_id=remittance.currency_id, terminal_id__in=list(terminals)
-    ).update(remittance=remittance, remitted_at=now, updated_at=now)
-    refund_count = _waiting_refunds(remittance.cutoff_at).filter(
-        order__merchant_id=remittance.merchant_id,
-        order__currency_id=remittance.currency_id,
-        order__terminal_id__in=list(terminals),
-    ).update(remittance=remittance)
+    order_count = (
+        _waiting_orders(remittance.cutoff_at)
+        .filter(
+            merchant_id=remittance.merchant_id,
+            currency_id=remittance.currency_id,
+            terminal_id__in=list(terminals),
+        )
+        .update(remittance=remittance, remitted_at=now, updated_at=now)
+    )
+    refund_count = (
+        _waiting_refunds(remittance.cutoff_at)
+        .filter(
+            order__merchant_id=remittance.merchant_id,
+            order__currency_id=remittance.currency_id,
+            order__terminal_id__in=list(terminals),
+        )
+        .update(remittance=remittance)
+    )
     if not (order_count or refund_count):
         remittance.delete()  # everything waiting was cancelled meanwhile: nothing to hand over
         return None
@@ -232,10 +248,8 @@ def _write_file(remittance: Remittance, terminals: dict[int, str]) -> None:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         writer = csv.writer(text, delimiter=";", lineterminator="\n")
         writer.writerow(_header(remittance))
-        records = 0
-        for records, record in enumerate(_records(remittance, terminals), start=1):
-            writer.writerow(record)
-        writer.writerow(_trailer(remittance, records))
+        writer.writerows(_records(remittance, terminals))
+        writer.writerow(_trailer(remittance, remittance.order_count + remittance.refund_count))
         text.flush()
         raw.seek(0)
         # Remembered on the instance at once, so a failure after this point deletes the file.
@@ -261,30 +275,39 @@ def _trailer(r: Remittance, records: int) -> list[Any]:
 
 def _records(remittance: Remittance, terminals: dict[int, str]) -> Iterator[list[Any]]:
     columns = ["terminal_id", "deposited_at", "approval_code", "reference_number", "masked_pan"]
-    sales = remittance.orders.order_by("pk").values_list("order_id", "order_number", *columns, "deposited_amount")
+    sales = remittance.orders.order_by("pk").values_list(
+        "order_id", "order_number", *columns, "deposited_amount"
+    )
     credits = remittance.refunds.order_by("pk").values_list(
         "order__order_id", "order__order_number", "order__terminal_id", "created_at",
         *(f"order__{column}" for column in columns[2:]), "amount",
     )  # fmt: skip
-    seq = 0
+    seq, tz = 0, _tz()
     for kind, rows in (("D", sales), ("C", credits)):
         for row in rows.iterator(chunk_size=CHUNK):
             seq += 1
-            yield _record(kind, seq, row, terminals)
+            yield _record(kind, seq, row, terminals, tz)
 
 
-def _record(kind: str, seq: int, row: tuple[Any, ...], terminals: dict[int, str]) -> list[Any]:
+def _record(kind: str, seq: int, row: tuple[Any, ...], terminals: dict[int, str], tz: ZoneInfo) -> list[Any]:
     order_id, number, terminal, at, approval, reference, card, amount = row
-    return [kind, seq, order_id, number, terminals[terminal], _local(at), approval, reference, card, amount]
+    at = at.astimezone(tz).isoformat(timespec="seconds")
+    return [kind, seq, order_id, number, terminals[terminal], at, approval, reference, card, amount]
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).isoformat(timespec="seconds")
+    return moment.astimezone(_tz()).isoformat(timespec="seconds")
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
 
 
 def remittances_stuck() -> list[Remittance]:
     """Remittances interrupted in STARTED, waiting for a human (see remittance_release)."""
-    started = Remittance.objects.filter(status=RemittanceStatus.STARTED).select_related("merchant", "currency")
+    started = Remittance.objects.filter(status=RemittanceStatus.STARTED).select_related(
+        "merchant", "currency"
+    )
     return [remittance for remittance in started if remittance.is_stuck]
 
 
@@ -299,7 +322,9 @@ def remittance_release(*, remittance_id: int) -> Remittance:
             raise OperationRefused(ErrorCode.BAD_STATE, _("Only a remittance left started can be released."))
         # A killed run rolled back its claim: no order points here. Refuse if that ever were not so.
         if remittance.orders.exists() or remittance.refunds.exists():
-            raise OperationRefused(ErrorCode.BAD_STATE, _("This remittance holds orders: it cannot be rebuilt."))
+            raise OperationRefused(
+                ErrorCode.BAD_STATE, _("This remittance holds orders: it cannot be rebuilt.")
+            )
         if remittance.file.name:
             default_storage.delete(remittance.file.name)
         remittance.file.name = ""
@@ -319,7 +344,11 @@ def holds_reverse_expired(*, now: datetime | None = None) -> list[int]:
     candidates = Order.objects.filter(
         status=OrderStatus.APPROVED, authorized_at__lt=now - timedelta(days=shortest)
     ).values_list("pk", "authorized_at", "terminal__contract__hold_days")
-    due = [pk for pk, at, days in candidates if at < now - timedelta(days=DEFAULT_HOLD_DAYS if days is None else days)]
+    due = [
+        pk
+        for pk, at, days in candidates
+        if at < now - timedelta(days=DEFAULT_HOLD_DAYS if days is None else days)
+    ]
     return [pk for pk in due if _reverse_hold(pk)]
 
 

@@ -76,7 +76,7 @@ def shop() -> Iterator[Shop]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(shop))
     server.daemon_threads = True
     shop.url = f"http://127.0.0.1:{server.server_address[1]}/notify"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield shop
     server.shutdown()

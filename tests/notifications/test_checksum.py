@@ -13,7 +13,11 @@ PARAMS = {
 }
 # Sorted by name (amount, mdOrder, operation, orderNumber, status), each as name;value; — by hand.
 MESSAGE = (
-    "amount;10500;mdOrder;7c4d1a2e-5b6f-4e8a-9c0d-1e2f3a4b5c6d;operation;deposited;orderNumber;CMD-1001;status;1;"
+    "amount;10500;"
+    "mdOrder;7c4d1a2e-5b6f-4e8a-9c0d-1e2f3a4b5c6d;"
+    "operation;deposited;"
+    "orderNumber;CMD-1001;"
+    "status;1;"
 )
 # The same HMAC-SHA256 computed outside Python: printf '%s' "$MESSAGE" | openssl dgst -sha256 -hmac "$KEY"
 EXPECTED = "304181815FDA0C428338007448216F8F9335727E9ED050320B685E23E3FC1C36"

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from payments.errors import OperationRefused
@@ -77,6 +78,19 @@ def test_run_remits_paid_orders_and_leaves_the_others():
         order.refresh_from_db()
         assert order.remittance == done and order.remitted_at == NOW and order.is_remitted
     assert not Order.objects.filter(pk__in=[o.pk for o in others], remitted_at__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_orders_are_claimed_by_one_plain_update_rechecking_status():
+    merchant = make_merchant()
+    for _ in range(5):
+        paid(merchant)
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    claims = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "payments_order"')]
+    assert len(claims) == 1  # set-wise, not one by one
+    # No sub-query: PostgreSQL re-checks this WHERE on the row a concurrent reverse just committed.
+    assert "SELECT" not in claims[0] and '"status" IN' in claims[0] and '"remitted_at" IS NULL' in claims[0]
 
 
 @pytest.mark.django_db
@@ -267,7 +281,7 @@ def test_remittance_left_started_is_flagged_and_not_redone(caplog):
     assert "stuck in STARTED" in caplog.text
     order.refresh_from_db()
     assert order.remittance is None
-    out, err = call_command_output("run_remittance")
+    _out, err = call_command_output("run_remittance")
     assert f"--release {stuck.pk}" in err
     remittance.remittance_release(remittance_id=stuck.pk)
     with pytest.raises(OperationRefused):
@@ -313,11 +327,11 @@ def test_daily_task_runs_the_day_given_or_the_day_due():
     merchant = make_merchant()
     day = timezone.localdate() - timedelta(days=2)
     order = paid(merchant, deposited_at=at(day, 12))
-    ids = remittance_daily.delay(day.isoformat()).get()
+    ids = remittance_daily.apply(args=[day.isoformat()]).get()
     assert ids == [Order.objects.get(pk=order.pk).remittance_id]
-    assert remittance_daily.delay(day.isoformat()).get() == []
+    assert remittance_daily.apply(args=[day.isoformat()]).get() == []
     paid(merchant, deposited_at=timezone.now() - timedelta(days=1, hours=1))
-    assert len(remittance_daily.delay().get()) == 1
+    assert len(remittance_daily.apply(args=[]).get()) == 1
 
 
 def test_business_date_due_is_the_last_day_whose_cutoff_passed():
@@ -335,9 +349,11 @@ def test_holds_past_their_period_are_reversed_by_the_system():
     old = make_order(merchant=merchant, status=OrderStatus.APPROVED, authorized_at=now - timedelta(days=8))
     young = make_order(merchant=merchant, status=OrderStatus.APPROVED, authorized_at=now - timedelta(days=6))
     short_old = make_order(merchant=short, status=OrderStatus.APPROVED, authorized_at=now - timedelta(days=4))
-    deposited = make_order(merchant=merchant, status=OrderStatus.DEPOSITED, authorized_at=now - timedelta(days=9))
-    assert sorted(holds_reverse_expired.delay().get()) == sorted([old.pk, short_old.pk])
-    assert holds_reverse_expired.delay().get() == []
+    deposited = make_order(
+        merchant=merchant, status=OrderStatus.DEPOSITED, authorized_at=now - timedelta(days=9)
+    )
+    assert sorted(holds_reverse_expired.apply().get()) == sorted([old.pk, short_old.pk])
+    assert holds_reverse_expired.apply().get() == []
     states = {o.pk: Order.objects.get(pk=o.pk).status for o in (old, young, short_old, deposited)}
     assert states == {
         old.pk: OrderStatus.REVERSED,
@@ -350,8 +366,8 @@ def test_holds_past_their_period_are_reversed_by_the_system():
 
 
 def _reverse_or_remit(order: Order, index: int) -> str:
-    clock.sleep(random.random() * 0.004)  # vary who gets the row first
     if index == 0:
+        clock.sleep(random.random() * 0.03)  # the run needs a few queries before its UPDATE: vary who wins
         try:
             orders.order_reverse(order_pk=order.pk, actor=SYSTEM)
         except OperationRefused:
@@ -378,5 +394,5 @@ def test_cancel_racing_the_remittance_is_cancelled_or_remitted_never_both():
             assert order.status == OrderStatus.DEPOSITED and order.remittance.order_count == 1
             assert order.remittance.gross_amount == order.deposited_amount == 10_000
             outcomes["remitted"] += 1
-    assert sum(outcomes.values()) == 100
-    print(f"race outcomes: {outcomes}")  # noqa: T201
+    assert sum(outcomes.values()) == 100 and min(outcomes.values()) > 0  # both sides did win sometimes
+    print(f"race outcomes: {outcomes}")

@@ -12,7 +12,8 @@ from payments.services import remittance
 class Command(BaseCommand):
     help = (
         "Remit paid orders and new refunds to the bank. Without --date: everything deposited until now, "
-        "for today. With --date: replay that past day up to its cut-off. Running it again remits nothing more."
+        "for today. With --date: replay that past day up to its cut-off. "
+        "Running it again remits nothing more."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

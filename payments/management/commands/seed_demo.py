@@ -14,4 +14,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Merchant {summary.merchant.code}: {summary.orders_created} new demo orders.")
         self.stdout.write(f"API account:      {demo.API_USERNAME} / {demo.API_PASSWORD}")
         self.stdout.write(f"Back-office user: {demo.PORTAL_USERNAME} / {demo.PORTAL_PASSWORD}")
+        self.stdout.write(f"  TOTP secret:    {summary.portal_totp_secret} (add it to an authenticator app)")
         self.stdout.write(f"Admin (support):  {demo.ADMIN_USERNAME} / {demo.ADMIN_PASSWORD}")

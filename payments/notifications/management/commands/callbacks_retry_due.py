@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "Send the shop notifications whose retry is due."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--wait", type=float, default=60.0, help="Seconds to wait for the attempts to end.")
+        parser.add_argument(
+            "--wait", type=float, default=60.0, help="Seconds to wait for the attempts to end."
+        )
 
     def handle(self, *args: Any, wait: float, **options: Any) -> None:
         count = services.callbacks_retry_due()

@@ -1,0 +1,78 @@
+"""Who may see a back-office page: signed in with both factors, a member of a merchant, with a role.
+
+Permission logic lives here once (as Zulip's access helpers); views only name the role they need.
+Objects are then fetched through selectors taking `request.merchant`, so another merchant's row is a 404.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeAlias
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from payments.models import Merchant
+
+from .models import Membership, Role
+
+ACTIVE_MERCHANT_SESSION_KEY = "bo_merchant_id"
+
+
+class MerchantRequest(HttpRequest):
+    """What a decorated view receives: the merchant being worked on and the user's membership of it."""
+
+    user: AbstractBaseUser | AnonymousUser
+    merchant: Merchant
+    membership: Membership
+
+
+View: TypeAlias = Callable[..., HttpResponse]
+
+
+def is_fully_signed_in(request: HttpRequest) -> bool:
+    """Password and second factor both given in this session (OTPMiddleware sets is_verified)."""
+    user = request.user
+    return bool(user.is_authenticated and user.is_active and getattr(user, "is_verified", lambda: False)())
+
+
+def active_membership(request: HttpRequest) -> Membership | None:
+    """The membership chosen in this session, else the user's first one."""
+    memberships = Membership.objects.select_related("merchant", "merchant__default_currency").filter(
+        user=request.user, merchant__is_active=True
+    )
+    chosen = request.session.get(ACTIVE_MERCHANT_SESSION_KEY)
+    found = memberships.filter(merchant_id=chosen).first() if chosen else None
+    return found or memberships.order_by("pk").first()
+
+
+def merchant_required(role: str = Role.VIEWER) -> Callable[[View], View]:
+    """Decorator: sign-in with two factors, a membership, and at least `role`, else no page.
+
+    A stranger goes to the sign-in page; a user without a merchant or with too small a role gets 403.
+    """
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if not is_fully_signed_in(request):
+                return redirect_to_login(request.get_full_path())
+            membership = active_membership(request)
+            if membership is None:
+                return render(request, "backoffice/no_merchant.html", status=403)
+            if not membership.allows(role):
+                raise PermissionDenied
+            request.membership = membership  # type: ignore[attr-defined]
+            request.merchant = membership.merchant  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def can(request: MerchantRequest, role: str) -> bool:
+    """For templates and views deciding what to offer: does the user hold at least `role`?"""
+    return request.membership.allows(role)

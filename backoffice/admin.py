@@ -1,0 +1,32 @@
+"""Support staff attach users to merchants here; the audit journal is read-only everywhere."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import AuditEvent, Membership
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "merchant", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "merchant__code", "merchant__name"]
+    autocomplete_fields = ["merchant"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "username", "merchant", "action", "outcome", "ip_address", "object_id"]
+    list_filter = ["action", "outcome"]
+    search_fields = ["username", "object_id", "detail"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False

@@ -1,0 +1,131 @@
+"""Who may use the merchant back-office, and the append-only journal of what they did."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    OPERATOR = "operator", _("Operator")
+    VIEWER = "viewer", _("Viewer")
+
+
+# Each role can do everything the roles below it can: a rank comparison is the whole permission model.
+ROLE_RANK: dict[str, int] = {Role.VIEWER: 1, Role.OPERATOR: 2, Role.ADMINISTRATOR: 3}
+
+
+class Membership(models.Model):
+    """A staff user's access to one merchant. A user may belong to several (support staff)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    merchant = models.ForeignKey(
+        "payments.Merchant", models.CASCADE, related_name="memberships", verbose_name=_("merchant")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.VIEWER)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("back-office membership")
+        verbose_name_plural = _("back-office memberships")
+        ordering = ["merchant", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "merchant"], name="membership_one_per_merchant"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.merchant} ({self.role})"
+
+    def allows(self, role: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+class AuditAction(models.TextChoices):
+    SIGN_IN = "sign_in", _("Sign-in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    SIGN_OUT = "sign_out", _("Sign-out")
+    TWO_FACTOR_ADDED = "two_factor_added", _("Two-factor device added")
+    PASSWORD_CHANGE = "password_change", _("Password change")
+    USER_CHANGE = "user_change", _("User change")
+    ORDER_CANCEL = "order_cancel", _("Cancellation")
+    ORDER_REFUND = "order_refund", _("Refund")
+    MOTO = "moto", _("MOTO payment")
+    BLACKLIST_ADD = "blacklist_add", _("Card blacklisted")
+    API_PASSWORD_CHANGE = "api_password_change", _("API password change")
+    CALLBACK_KEY_CHANGE = "callback_key_change", _("Callback key change")
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", _("Success")
+    REFUSED = "refused", _("Refused")
+    FAILURE = "failure", _("Failure")
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    # Bulk edits would bypass the per-row guard below: the journal refuses them too.
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("The audit journal is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("The audit journal is append-only.")
+
+
+class AuditEvent(models.Model):
+    """One thing someone did (or tried) in the back-office. Append-only: rows are never changed."""
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
+    merchant = models.ForeignKey(
+        "payments.Merchant",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merchant"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    # Kept as typed: a failed sign-in may name no existing user, and users can be renamed or deleted.
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=24, choices=AuditAction)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=AuditOutcome, default=AuditOutcome.SUCCESS)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    object_type = models.CharField(_("object type"), max_length=32, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=AuditAction.values), name="audit_action_known"),
+            models.CheckConstraint(condition=Q(outcome__in=AuditOutcome.values), name="audit_outcome_known"),
+        ]
+        indexes = [models.Index(fields=["merchant", "-created_at", "-id"], name="audit_merchant_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("The audit journal is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("The audit journal is append-only.")

@@ -1,0 +1,102 @@
+"""Back-office reads. Every function takes `merchant=` and filters by it: another merchant's row is a 404."""
+
+import uuid
+from typing import Any
+
+from django.apps import apps
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from fraud.models import BlacklistEntry, FraudCheck
+from fraud.selectors import blacklist_entry_for_order, fraud_checks_for_order
+from payments.models import ActionCode, ApiAccount, Contract, Currency, Merchant, Operation, Order, Terminal
+
+from .models import AuditEvent
+
+
+def order_list(*, merchant: Merchant) -> QuerySet[Order]:
+    return Order.objects.filter(merchant=merchant).select_related("currency", "terminal")
+
+
+def order_get(*, merchant: Merchant, order_id: uuid.UUID) -> Order:
+    return get_object_or_404(
+        Order.objects.select_related("currency", "terminal", "remittance"),
+        merchant=merchant,
+        order_id=order_id,
+    )
+
+
+def order_operations(*, merchant: Merchant, order: Order) -> QuerySet[Operation]:
+    return Operation.objects.filter(order=order, order__merchant=merchant).select_related(
+        "user", "api_account"
+    )
+
+
+def order_fraud_checks(*, merchant: Merchant, order: Order) -> QuerySet[FraudCheck]:
+    return fraud_checks_for_order(merchant=merchant, order=order).select_related("blacklist_entry")
+
+
+def order_blacklist_entry(*, merchant: Merchant, order: Order) -> BlacklistEntry | None:
+    return blacklist_entry_for_order(merchant=merchant, order=order)
+
+
+def order_deliveries(*, merchant: Merchant, order: Order) -> list[Any] | None:
+    """The order's notifications to the shop with their attempts; None when that app is not installed."""
+    if not apps.is_installed("payments.notifications"):
+        return None
+    try:
+        from payments.notifications.models import CallbackDelivery
+    except ImportError:  # being built alongside: the page works without it
+        return None
+    return list(
+        CallbackDelivery.objects.filter(order=order, order__merchant=merchant)
+        .select_related("operation")
+        .prefetch_related("attempt_log")
+        .order_by("created_at", "id")
+    )
+
+
+def action_code_descriptions() -> dict[int, str]:
+    """Code -> description in the active language (a few dozen rows: read once per page)."""
+    return {row.code: row.description for row in ActionCode.objects.all()}
+
+
+def merchant_terminals(*, merchant: Merchant) -> QuerySet[Terminal]:
+    return Terminal.objects.filter(contract__merchant=merchant).order_by("terminal_id")
+
+
+def merchant_currencies(*, merchant: Merchant) -> QuerySet[Currency]:
+    """Currencies of the merchant's active contracts: what MOTO may charge in."""
+    return Currency.objects.filter(
+        numeric_code__in=Contract.currencies.through.objects.filter(
+            contract__merchant=merchant, contract__is_active=True
+        ).values("currency_id")
+    ).order_by("alpha_code")
+
+
+def merchant_contracts(*, merchant: Merchant) -> QuerySet[Contract]:
+    return (
+        Contract.objects.filter(merchant=merchant)
+        .prefetch_related("terminals", "currencies", "payment_methods")
+        .order_by("pk")
+    )
+
+
+def merchant_api_accounts(*, merchant: Merchant) -> QuerySet[ApiAccount]:
+    return ApiAccount.objects.filter(merchant=merchant).order_by("username")
+
+
+def api_account_get(*, merchant: Merchant, account_id: int) -> ApiAccount:
+    return get_object_or_404(ApiAccount, pk=account_id, merchant=merchant)
+
+
+def audit_list(*, merchant: Merchant) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(merchant=merchant).select_related("user")
+
+
+def parse_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as error:
+        raise Http404 from error

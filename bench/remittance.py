@@ -1,0 +1,251 @@
+"""Time and memory of the remittance to the bank for 1 million deposited orders across 50 merchants.
+
+Run from the project root, with the virtualenv active:
+
+    python -m bench.remittance                  # 1,000,000 orders, about 2 minutes with the set-up
+    python -m bench.remittance --orders 200000  # smaller
+    python -m bench.remittance --keep           # leave the database clictopay_bench_remit behind
+
+What it does: (re)creates the PostgreSQL database clictopay_bench_remit, migrates it, creates 50
+merchants (one contract, terminal and currency each), inserts the orders in one INSERT ... SELECT
+generate_series (plus 10,000 orders remitted earlier, each with a refund waiting to be credited),
+runs VACUUM ANALYZE as autovacuum would, then runs `remittance_run` for today in a child process that
+reports its time and peak memory (ru_maxrss before and after). Files are written to a temporary
+MEDIA_ROOT and counted. Targets: under 30 s for 1 million orders, files included; memory flat (the peak
+grows by a few MB, not with the number of rows). Never part of the tests: it needs PostgreSQL on
+127.0.0.1:5432 (user postgres, trust auth).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "clictopay_bench_remit"
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+MERCHANTS = 50
+REFUNDS = 10_000
+TARGET_SECONDS = 30.0
+TARGET_MEMORY_GROWTH_MB = 64.0
+
+
+def _django(media_root: str) -> None:
+    os.environ["DATABASE_URL"] = DB_URL
+    os.environ["MEDIA_ROOT"] = media_root
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clictopay.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def _recreate_database() -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
+
+
+def _drop_database() -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
+
+
+def _select_list(model: Any, overrides: dict[str, str]) -> tuple[sql.Composable, sql.Composable]:
+    """Columns and SELECT expressions for every concrete field: overrides, else NULL or the default."""
+    columns, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key and field.name not in overrides:
+            continue
+        columns.append(sql.Identifier(field.column))
+        if field.name in overrides:
+            values.append(sql.SQL(overrides[field.name]))
+        elif field.null:
+            values.append(sql.SQL("NULL"))
+        else:
+            default = field.get_default()
+            values.append(
+                sql.Literal(json.dumps(default)) if isinstance(default, dict) else sql.Literal(default)
+            )
+    return sql.SQL(", ").join(columns), sql.SQL(", ").join(values)
+
+
+def _seed(order_count: int) -> None:
+    from django.db import connection
+
+    from payments.models import Contract, Currency, Merchant, Operation, Order, Terminal
+
+    tnd = Currency.objects.get(alpha_code="TND")
+    pairs = []
+    for n in range(MERCHANTS):
+        merchant = Merchant.objects.create(code=f"B{n:03d}", name=f"Bench {n}", default_currency=tnd)
+        contract = Contract.objects.create(merchant=merchant, bank_name="Banque Bench", commission_bps=175)
+        contract.currencies.set([tnd])
+        terminal = Terminal.objects.create(contract=contract, terminal_id=f"BT{n:06d}")
+        pairs.append(f"({n}, {merchant.pk}, {terminal.pk})")
+    common = {
+        "order_id": "gen_random_uuid()",
+        "merchant": "t.merchant_id",
+        "terminal": "t.terminal_id",
+        "currency": "'788'",
+        "amount": "s.amount",
+        "approved_amount": "s.amount",
+        "deposited_amount": "s.amount",
+        "action_code": "0",
+        "attempts": "1",
+        "return_url": "'https://shop.example.tn/return'",
+        "masked_pan": "'411111**1111'",
+        "approval_code": "lpad((s.g % 1000000)::text, 6, '0')",
+        "reference_number": "lpad(s.g::text, 12, '0')",
+        "expires_at": "now()",
+        "updated_at": "now()",
+    }
+    waiting = common | {
+        "order_number": "'B-' || s.g",
+        "status": "2",
+        "created_at": "now() - interval '2 hours' - (s.g % 36000) * interval '1 second'",
+        "deposited_at": "now() - interval '2 hours' - (s.g % 36000) * interval '1 second'",
+    }
+    remitted = common | {
+        "order_number": "'R-' || s.g",
+        "status": "2",
+        "refunded_amount": "s.amount / 2",
+        "created_at": "now() - interval '3 days'",
+        "deposited_at": "now() - interval '3 days'",
+        "remitted_at": "now() - interval '2 days'",
+    }
+    insert = (
+        "INSERT INTO {table} ({columns}) SELECT {values} FROM "
+        "(SELECT g, 1000 + (g::bigint * 7919) % 900000 AS amount FROM generate_series(1, {count}) AS g) AS s "
+        "JOIN (VALUES {pairs}) AS t(n, merchant_id, terminal_id) ON t.n = s.g % {merchants}"
+    )
+    with connection.cursor() as cursor:
+        for overrides, count in ((waiting, order_count), (remitted, REFUNDS)):
+            columns, values = _select_list(Order, overrides)
+            cursor.execute(
+                sql.SQL(insert).format(
+                    table=sql.Identifier(Order._meta.db_table),
+                    columns=columns,
+                    values=values,
+                    count=sql.Literal(count),
+                    pairs=sql.SQL(", ".join(pairs)),
+                    merchants=sql.Literal(MERCHANTS),
+                )
+            )
+        columns, values = _select_list(
+            Operation,
+            {"order": "o.id", "kind": "'refund'", "amount": "o.refunded_amount", "success": "true",
+             "actor_type": "'staff'", "created_at": "now() - interval '30 minutes'"},
+        )  # fmt: skip
+        cursor.execute(
+            sql.SQL(
+                "INSERT INTO {table} ({columns}) SELECT {values} FROM {orders} AS o "
+                "WHERE o.remitted_at IS NOT NULL"
+            ).format(
+                table=sql.Identifier(Operation._meta.db_table),
+                columns=columns,
+                values=values,
+                orders=sql.Identifier(Order._meta.db_table),
+            )
+        )
+        cursor.execute("VACUUM ANALYZE")
+
+
+def _child() -> None:
+    """Run the remittance and report, as JSON on stdout, time and memory of this process alone."""
+    _django(os.environ["MEDIA_ROOT"])
+    from django.utils import timezone
+
+    from payments.services.remittance import remittance_run
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    built = remittance_run(until=timezone.now(), business_date=timezone.localdate())
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = {
+        "seconds": elapsed,
+        "rss_before_kb": before,
+        "rss_peak_kb": peak,
+        "remittances": len(built),
+        "orders": sum(r.order_count for r in built),
+        "refunds": sum(r.refund_count for r in built),
+        "gross": sum(r.gross_amount for r in built),
+    }
+    print(json.dumps(report))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child()
+        return
+    media = tempfile.mkdtemp(prefix="bench-remit-")
+    _recreate_database()
+    try:
+        _django(media)
+        from django.core.management import call_command
+
+        call_command("migrate", run_syncdb=True, verbosity=0)
+        started = time.perf_counter()
+        _seed(args.orders)
+        print(f"seeded {args.orders:,} orders + {REFUNDS:,} refunds in {time.perf_counter() - started:.1f} s")
+        from django.db import connection
+
+        connection.close()
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.remittance", "--child"],
+            cwd=ROOT, env=os.environ | {"MEDIA_ROOT": media}, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        report = json.loads(out.stdout.strip().splitlines()[-1])
+        _print(report, media, args.orders)
+    finally:
+        if not args.keep:
+            from django.db import connection
+
+            connection.close()
+            _drop_database()
+
+
+def _print(report: dict[str, Any], media: str, order_count: int) -> None:
+    files = [path for path in Path(media).rglob("*.csv")]
+    size = sum(path.stat().st_size for path in files)
+    lines = sum(1 for path in files for _ in path.open("rb"))
+    growth_mb = (report["rss_peak_kb"] - report["rss_before_kb"]) / 1024
+    per_row_us = report["seconds"] / max(report["orders"], 1) * 1e6
+    ok_time = report["seconds"] < TARGET_SECONDS * order_count / 1_000_000
+    ok_memory = growth_mb < TARGET_MEMORY_GROWTH_MB
+    print(
+        f"remittances: {report['remittances']} (orders {report['orders']:,}, refunds {report['refunds']:,}, "
+        f"gross {report['gross']:,} millimes)\n"
+        f"files: {len(files)}, {lines:,} lines, {size / 1e6:.1f} MB\n"
+        f"time: {report['seconds']:.1f} s ({per_row_us:.1f} µs/order), target < "
+        f"{TARGET_SECONDS * order_count / 1_000_000:.0f} s: {'OK' if ok_time else 'MISSED'}\n"
+        f"memory: {report['rss_before_kb'] / 1024:.0f} MB before, peak {report['rss_peak_kb'] / 1024:.0f} MB "
+        f"(+{growth_mb:.1f} MB), target flat (< +{TARGET_MEMORY_GROWTH_MB:.0f} MB): "
+        f"{'OK' if ok_memory else 'MISSED'}"
+    )
+    assert report["orders"] == order_count + 0 and report["refunds"] == REFUNDS, report
+    assert lines == order_count + REFUNDS + 2 * len(files), lines
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Every /mportal page as a user of another merchant: their objects are 404, their data never shown."""
+
+import uuid
+
+import pytest
+from django.urls import URLPattern, get_resolver
+
+from backoffice.models import Role
+from payments.models import OrderStatus
+from tests.backoffice.conftest import make_staff, signed_in
+from tests.factories import make_api_account, make_merchant, make_order
+
+pytestmark = pytest.mark.django_db
+
+# Pages that name an object of one merchant: another merchant's user must get 404 on GET and POST.
+OBJECT_PAGES = {"order-detail", "order-cancel", "order-refund", "order-blacklist", "api-password"}
+# Pages about the signed-in user's own merchant (or no merchant at all).
+OWN_PAGES = {"home", "order-list", "moto", "contract", "callback-key", "audit", "password-change"}
+SIGN_IN_PAGES = {"login", "login-code", "login-setup", "logout", "language"}
+
+
+def backoffice_patterns() -> dict[str, URLPattern]:
+    resolver = get_resolver()
+    (namespace_resolver,) = [
+        p for p in resolver.url_patterns if getattr(p, "namespace", None) == "backoffice"
+    ]
+    return {p.name: p for p in namespace_resolver.url_patterns}
+
+
+def test_every_page_is_classified():
+    # A new page must be added to one of the sets above, so this test walks it too.
+    assert set(backoffice_patterns()) == OBJECT_PAGES | OWN_PAGES | SIGN_IN_PAGES
+
+
+@pytest.fixture
+def theirs(db):  # type: ignore[no-untyped-def]
+    merchant = make_merchant()
+    return {
+        "deposited": make_order(
+            merchant=merchant,
+            status=OrderStatus.DEPOSITED,
+            pan="4111111111111111",
+            order_number="THEIR-1",
+            buyer_email="their.buyer@example.tn",
+        ),
+        "remitted": make_order(
+            merchant=merchant, status=OrderStatus.DEPOSITED, remitted=True, order_number="THEIR-2"
+        ),
+        "account": make_api_account(merchant=merchant),
+    }
+
+
+def object_urls(theirs) -> list[str]:  # type: ignore[no-untyped-def]
+    deposited, remitted = theirs["deposited"].order_id, theirs["remitted"].order_id
+    return [
+        f"/mportal/orders/{deposited}/",
+        f"/mportal/orders/{deposited}/cancel/",
+        f"/mportal/orders/{remitted}/refund/",
+        f"/mportal/orders/{deposited}/blacklist/",
+        f"/mportal/contract/api-accounts/{theirs['account'].pk}/password/",
+    ]
+
+
+def test_another_merchants_objects_are_404_on_every_page(theirs):
+    mine = make_merchant()
+    client = signed_in(make_staff(merchant=mine, role=Role.ADMINISTRATOR))  # the strongest role
+    urls = object_urls(theirs)
+    assert len(urls) == len(OBJECT_PAGES)
+    post = {"key": str(uuid.uuid4()), "amount": "1", "reason": "x"}
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, post).status_code == 404, url
+    deposited, remitted = theirs["deposited"], theirs["remitted"]
+    deposited.refresh_from_db()
+    remitted.refresh_from_db()
+    assert deposited.status == OrderStatus.DEPOSITED and remitted.refunded_amount == 0
+    assert not deposited.operations.exists() and not remitted.operations.exists()
+    theirs["account"].refresh_from_db()
+    from django.contrib.auth.hashers import check_password
+
+    from tests.factories import API_PASSWORD
+
+    assert check_password(API_PASSWORD, theirs["account"].password)
+
+
+def test_unknown_and_malformed_order_ids_are_404(operator_client):
+    assert operator_client.get(f"/mportal/orders/{uuid.uuid4()}/").status_code == 404
+    assert operator_client.get("/mportal/orders/not-a-uuid/").status_code == 404
+
+
+def test_own_pages_never_show_another_merchants_data(theirs):
+    client = signed_in(make_staff(merchant=make_merchant(), role=Role.ADMINISTRATOR))
+    for url in (
+        "/mportal/",
+        "/mportal/orders/",
+        "/mportal/moto/",
+        "/mportal/contract/",
+        "/mportal/audit/",
+        "/mportal/orders/?reference=THEIR-1",
+        "/mportal/orders/?buyer_email=their.buyer@example.tn",
+        f"/mportal/orders/?reference={theirs['deposited'].order_id}",
+    ):
+        content = client.get(url).content.decode()
+        for secret in ("THEIR-1", "THEIR-2", theirs["account"].username, str(theirs["deposited"].order_id)):
+            if secret in url:
+                content = content.replace(
+                    secret, "", content.count(secret)
+                )  # the search echoes what was typed
+            assert secret not in content, (url, secret)
+
+
+def test_moto_as_another_merchant_creates_the_order_for_the_own_merchant_only(theirs):
+    mine = make_merchant()
+    client = signed_in(make_staff(merchant=mine, role=Role.OPERATOR))
+    client.post(
+        "/mportal/moto/",
+        {
+            "pan": "4111111111111111",
+            "expiry_month": "12",
+            "expiry_year": "2099",
+            "cvv": "123",
+            "amount": "1",
+            "currency": "TND",
+            "order_number": "THEIR-1",
+        },
+    )
+    assert mine.orders.filter(order_number="THEIR-1").exists()  # the same reference, but in its own shop
+    assert theirs["deposited"].merchant.orders.filter(order_number="THEIR-1").count() == 1
