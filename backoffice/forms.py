@@ -132,3 +132,7 @@ class MotoForm(forms.Form):
             else:
                 data["amount_minor"] = minor
         return data
+
+
+class BlacklistRemoveForm(IdempotentForm):
+    pass

@@ -59,6 +59,7 @@ class AuditAction(models.TextChoices):
     ORDER_REFUND = "order_refund", _("Refund")
     MOTO = "moto", _("MOTO payment")
     BLACKLIST_ADD = "blacklist_add", _("Card blacklisted")
+    BLACKLIST_REMOVE = "blacklist_remove", _("Card removed from the blacklist")
     API_PASSWORD_CHANGE = "api_password_change", _("API password change")
     CALLBACK_KEY_CHANGE = "callback_key_change", _("Callback key change")
 

@@ -34,11 +34,23 @@ def order_operations(*, merchant: Merchant, order: Order) -> QuerySet[Operation]
 
 
 def order_fraud_checks(*, merchant: Merchant, order: Order) -> QuerySet[FraudCheck]:
-    return fraud_checks_for_order(merchant=merchant, order=order).select_related("blacklist_entry")
+    return fraud_checks_for_order(merchant=merchant, order=order).select_related(
+        "blacklist_entry", "blacklist_entry__added_by"
+    )
 
 
 def order_blacklist_entry(*, merchant: Merchant, order: Order) -> BlacklistEntry | None:
     return blacklist_entry_for_order(merchant=merchant, order=order)
+
+
+def blacklist_entries(*, merchant: Merchant) -> QuerySet[BlacklistEntry]:
+    """All the merchant's entries, removed ones too: the page shows each one's state, and the history."""
+    return BlacklistEntry.objects.filter(merchant=merchant).select_related("order", "added_by", "removed_by")
+
+
+def blacklist_entry_get(*, merchant: Merchant, entry_id: int) -> BlacklistEntry:
+    """One of the merchant's entries, removed or not (a removed one is answered "already removed")."""
+    return get_object_or_404(BlacklistEntry.objects.select_related("order", "added_by"), pk=entry_id, merchant=merchant)
 
 
 def order_deliveries(*, merchant: Merchant, order: Order) -> list[Any] | None:

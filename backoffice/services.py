@@ -110,6 +110,27 @@ def portal_blacklist_add(
     return entry
 
 
+def portal_blacklist_remove(*, request: HttpRequest, merchant: Merchant, entry: BlacklistEntry) -> bool:
+    """Take the entry's card off the blacklist (the entry is kept, marked removed). Raises nothing.
+
+    Idempotent: returns False, and records nothing, when the entry was already removed.
+    """
+    if entry.merchant_id != merchant.pk:  # callers pass a selector's row; this is a second lock on the door
+        raise PermissionError("another merchant's blacklist entry")
+    with transaction.atomic():
+        removed = fraud_services.blacklist_remove(entry=entry, user=request.user)
+        if removed:  # a repeated confirmation is not a second thing someone did
+            audit_record(
+                action=AuditAction.BLACKLIST_REMOVE,
+                request=request,
+                merchant=merchant,
+                target=entry,
+                target_id=str(entry.pk),  # not the order's: the entry outlives it
+                detail=f"{entry.masked_pan}: {entry.reason}",
+            )
+    return removed
+
+
 def portal_api_password_change(*, request: HttpRequest, merchant: Merchant, account: ApiAccount) -> str:
     """A new random API password, returned once to be shown once; the old one is refused from now on."""
     if account.merchant_id != merchant.pk:  # callers pass a selector's row; this is a second lock on the door

@@ -1,5 +1,6 @@
 """django-tables2 tables of the back-office. Amounts go through the `money` formatter only."""
 
+from datetime import datetime
 from typing import Any
 
 import django_tables2 as tables
@@ -7,9 +8,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from fraud.models import BlacklistEntry
 from payments.models import Order
 from payments.templatetags.money import format_money
 
+from .fraud_display import EntryState, entry_state, when
 from .models import AuditEvent
 
 # Columns the orders list can be sorted by: each is NOT NULL, so keyset pagination can walk it.
@@ -82,3 +85,55 @@ class AuditTable(tables.Table):
         orderable = False
         attrs = {"class": "grid"}
         empty_text = _("Nothing recorded yet.")
+
+
+class BlacklistTable(tables.Table):
+    masked_pan = tables.Column(verbose_name=_("Card"))
+    reason = tables.Column(verbose_name=_("Reason"))
+    added_by = tables.Column(verbose_name=_("Added by"), empty_values=())
+    created_at = tables.DateTimeColumn(verbose_name=_("Added"), format="SHORT_DATETIME_FORMAT")
+    expires_at = tables.Column(verbose_name=_("Expires"), empty_values=())
+    order = tables.Column(verbose_name=_("From order"))
+    state = tables.Column(verbose_name=_("State"), empty_values=())
+    remove = tables.Column(verbose_name="", empty_values=())
+
+    class Meta:
+        model = BlacklistEntry
+        fields = ()
+        sequence = ("masked_pan", "reason", "added_by", "created_at", "expires_at", "order", "state", "remove")
+        orderable = False
+        attrs = {"class": "grid"}
+        row_attrs = {"id": lambda record: f"entry-{record.pk}"}  # the order page links to its entry
+        empty_text = _("No card is on the blacklist.")
+
+    def __init__(self, *args: Any, may_remove: bool, now: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.may_remove = may_remove
+        self.now = now
+        if not may_remove:
+            self.columns.hide("remove")
+
+    def render_added_by(self, record: BlacklistEntry) -> str:
+        return record.added_by.get_username() if record.added_by else "—"
+
+    def render_expires_at(self, record: BlacklistEntry) -> str:
+        return when(record.expires_at) if record.expires_at else str(_("Never"))
+
+    def render_order(self, value: Order) -> str:
+        url = reverse("backoffice:order-detail", args=[value.order_id])
+        return format_html('<a href="{}">{}</a>', url, value.order_number)
+
+    def render_state(self, record: BlacklistEntry) -> str:
+        state = entry_state(record, at=self.now)
+        if state == EntryState.REMOVED and record.removed_at:
+            by = record.removed_by.get_username() if record.removed_by else "—"
+            detail = _("Removed on %(date)s by %(user)s") % {"date": when(record.removed_at), "user": by}
+            return format_html('<span class="muted" data-state="{}">{}</span>', state.value, detail)
+        css = "bad" if state == EntryState.ACTIVE else "muted"
+        return format_html('<span class="{}" data-state="{}">{}</span>', css, state.value, state.label)
+
+    def render_remove(self, record: BlacklistEntry) -> str:
+        if record.removed_at is not None:
+            return ""
+        url = reverse("backoffice:blacklist-remove", args=[record.pk])
+        return format_html('<a class="button secondary" href="{}">{}</a>', url, _("Remove"))

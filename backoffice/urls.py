@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import set_language
 
-from .views import audit, auth, contract, home, moto, order_actions, orders
+from .views import audit, auth, blacklist, contract, home, moto, order_actions, orders
 
 app_name = "backoffice"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("orders/<str:order_id>/cancel/", order_actions.order_cancel_page, name="order-cancel"),
     path("orders/<str:order_id>/refund/", order_actions.order_refund_page, name="order-refund"),
     path("orders/<str:order_id>/blacklist/", order_actions.order_blacklist_page, name="order-blacklist"),
+    path("blacklist/", blacklist.blacklist_list_page, name="blacklist"),
+    path("blacklist/<int:entry_id>/remove/", blacklist.blacklist_remove_page, name="blacklist-remove"),
     path("moto/", moto.moto_page, name="moto"),
     path("contract/", contract.contract_page, name="contract"),
     path("contract/api-accounts/<int:account_id>/password/", contract.api_password_page, name="api-password"),

@@ -1,6 +1,10 @@
 """Read-side helpers: every look-up of an order is scoped to a merchant."""
 
+import time
 import uuid
+
+from django.conf import settings
+from django.utils import translation
 
 from payments.models import ActionCode, Merchant, Order
 
@@ -18,7 +22,7 @@ def order_by_order_id(*, merchant: Merchant, order_id: str) -> Order | None:
 
 
 def order_for_buyer(order_id: str) -> Order | None:
-    """The order a buyer's page is about. Its random UUID, known only to the shop and the buyer, is the key."""
+    """The order a buyer's page is about: its random UUID, known only to shop and buyer, is the key."""
     try:
         key = uuid.UUID(str(order_id))
     except ValueError:
@@ -37,6 +41,24 @@ def order_by_order_number(*, merchant: Merchant, order_number: str) -> Order | N
 
 
 def action_code_description(code: int) -> str:
-    """The translated description of an action code, in the active language ("" when unknown)."""
-    found = next(iter(ActionCode.objects.filter(code=code).order_by()[:1]), None)  # the primary key
-    return found.description if found else ""  # modeltranslation answers in the active language
+    """The translated description of an action code, in the active language ("" when unknown).
+
+    Every status answer shows one: the small table is kept in memory for a minute rather than read each time.
+    """
+    global _descriptions, _descriptions_until
+    if time.monotonic() > _descriptions_until:
+        fields = [f"description_{lang}" for lang, _name in settings.LANGUAGES]
+        _descriptions = {
+            row[0]: dict(zip(fields, row[1:], strict=True))
+            for row in ActionCode.objects.values_list("code", *fields)
+        }
+        _descriptions_until = time.monotonic() + 60
+    found = _descriptions.get(code)
+    if not found:
+        return ""
+    language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    return found.get(f"description_{language}") or found.get(f"description_{settings.LANGUAGE_CODE}") or ""
+
+
+_descriptions: dict[int, dict[str, str]] = {}
+_descriptions_until = 0.0

@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from payments import selectors
 from payments.services import credentials
 
 
@@ -9,6 +10,7 @@ def _fast_hashing_and_clean_cache(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     credentials._verified.clear()
+    selectors._descriptions_until = 0.0  # action-code descriptions are re-read in every test
     yield
     cache.clear()
 

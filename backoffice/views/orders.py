@@ -7,6 +7,7 @@ from .. import selectors
 from ..access import MerchantRequest, can, merchant_required
 from ..actions import order_action_states
 from ..filters import OrderFilter
+from ..fraud_display import fraud_check_explained
 from ..models import Role
 from ..paging import keyset_page, parse_sort
 from ..tables import ORDER_SORTABLE, OrderTable
@@ -42,10 +43,12 @@ def order_detail_page(request: MerchantRequest, order_id: str) -> HttpResponse:
     order = selectors.order_get(merchant=merchant, order_id=selectors.parse_uuid(order_id))
     entry = selectors.order_blacklist_entry(merchant=merchant, order=order)
     descriptions = selectors.action_code_descriptions()
+    fraud_checks = list(selectors.order_fraud_checks(merchant=merchant, order=order))
     context = {
         "order": order,
         "operations": selectors.order_operations(merchant=merchant, order=order),
-        "fraud_checks": selectors.order_fraud_checks(merchant=merchant, order=order),
+        "fraud_checks": fraud_checks,
+        "fraud_explained": [fraud_check_explained(check) for check in fraud_checks],
         "blacklist_entry": entry,
         "deliveries": selectors.order_deliveries(merchant=merchant, order=order),
         "actions": order_action_states(order, entry),

@@ -11,7 +11,6 @@ from payments.cards import CardData
 from payments.errors import ErrorCode, OperationRefused
 from payments.models import (
     AuthorizationType,
-    Contract,
     Currency,
     Merchant,
     OperationKind,
@@ -46,10 +45,16 @@ class OrderRequest:
 
 def terminal_for(*, merchant: Merchant, currency: Currency) -> Terminal:
     """The first active terminal of an active contract allowing the currency. Raises OperationRefused (3)."""
-    contract = (
-        Contract.objects.filter(merchant=merchant, is_active=True, currencies=currency).order_by("pk").first()
+    terminal = (
+        Terminal.objects.filter(
+            is_active=True,
+            contract__merchant=merchant,
+            contract__is_active=True,
+            contract__currencies=currency,
+        )
+        .order_by("contract_id", "pk")
+        .first()
     )
-    terminal = contract and contract.terminals.filter(is_active=True).order_by("pk").first()
     if terminal is None:
         raise OperationRefused(
             ErrorCode.BAD_CURRENCY,
