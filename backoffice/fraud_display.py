@@ -56,13 +56,16 @@ def fraud_check_explained(check: FraudCheck) -> CheckExplained:
     facts: dict[str, Any] = check.explanation or {}
     ip: dict[str, Any] = facts.get("ip") or {}
     card: dict[str, Any] = facts.get("card") or {}
-    lines = [Fact(_("Buyer IP"), _ip_text(check, ip), fired=check.fired == Fired.IP_COUNTRY)]
+    # Facts found (address, card) come first; "fired" marks only what decided: the list or a rule.
+    lines = [Fact(_("Buyer IP"), _ip_text(check, ip))]
     if ip.get("iptocc_version"):
         lines.append(Fact(_("IP country data"), f"iptocc {ip['iptocc_version']}"))
-    lines.append(Fact(_("Card country"), _card_text(check, card), fired=check.fired == Fired.CARD_COUNTRY))
+    lines.append(Fact(_("Card country"), _card_text(check, card)))
     if card.get("issuer"):
         lines.append(Fact(_("Issuing bank"), card["issuer"]))
     lines.append(_blacklist_fact(check, facts.get("blacklist") or {}))
+    if check.blacklist_entry is not None and entry_state(check.blacklist_entry) != EntryState.ACTIVE:
+        lines.append(Fact(_("Blacklist entry now"), entry_state(check.blacklist_entry).label))
     rule = facts.get("rule")
     for side, label, fired in (
         ("ip", _("IP country rule"), Fired.IP_COUNTRY),
@@ -124,15 +127,12 @@ def _blacklist_fact(check: FraudCheck, listed: dict[str, Any]) -> Fact:
         return Fact(label, _("Not on the blacklist."))
     values = {"card": entry.masked_pan, "date": when(entry.created_at), "reason": entry.reason}
     if entry.added_by is not None:
-        text = _("%(card)s listed on %(date)s by %(user)s. Reason: %(reason)s") % {
+        text = _("Card %(card)s, listed on %(date)s by %(user)s, for this reason: %(reason)s") % {
             **values,
             "user": entry.added_by.get_username(),
         }
     else:
-        text = _("%(card)s listed on %(date)s. Reason: %(reason)s") % values
-    state = entry_state(entry)
-    if state != EntryState.ACTIVE:
-        text = f"{text} " + _("This entry is now: %(state)s.") % {"state": state.label}
+        text = _("Card %(card)s, listed on %(date)s, for this reason: %(reason)s") % values
     url = reverse("backoffice:blacklist") + f"#entry-{entry.pk}"
     return Fact(label, text, fired=check.fired == Fired.BLACKLIST, url=url, link_text=_("See the blacklist"))
 

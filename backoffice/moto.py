@@ -66,7 +66,7 @@ def moto_pay(*, request: HttpRequest, merchant: Merchant, moto: MotoRequest) -> 
         _audit(request, merchant, None, AuditOutcome.REFUSED, f"{moto.order_number}: {refusal.message}")
         raise
     # No buyer address on the line: the IP rules see an unknown country, as the merchant configured.
-    decision = fraud_screen(order=order, card=moto.card, buyer_ip="")
+    decision = fraud_screen(order=order, card=moto.card, buyer_ip=None)  # no buyer online
     if decision.refused:
         order = orders.order_decline(
             order_pk=order.pk,

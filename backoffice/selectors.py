@@ -50,7 +50,9 @@ def blacklist_entries(*, merchant: Merchant) -> QuerySet[BlacklistEntry]:
 
 def blacklist_entry_get(*, merchant: Merchant, entry_id: int) -> BlacklistEntry:
     """One of the merchant's entries, removed or not (a removed one is answered "already removed")."""
-    return get_object_or_404(BlacklistEntry.objects.select_related("order", "added_by"), pk=entry_id, merchant=merchant)
+    return get_object_or_404(
+        BlacklistEntry.objects.select_related("order", "added_by"), pk=entry_id, merchant=merchant
+    )
 
 
 def order_deliveries(*, merchant: Merchant, order: Order) -> list[Any] | None:

@@ -100,7 +100,16 @@ class BlacklistTable(tables.Table):
     class Meta:
         model = BlacklistEntry
         fields = ()
-        sequence = ("masked_pan", "reason", "added_by", "created_at", "expires_at", "order", "state", "remove")
+        sequence = (
+            "masked_pan",
+            "reason",
+            "added_by",
+            "created_at",
+            "expires_at",
+            "order",
+            "state",
+            "remove",
+        )
         orderable = False
         attrs = {"class": "grid"}
         row_attrs = {"id": lambda record: f"entry-{record.pk}"}  # the order page links to its entry

@@ -23,11 +23,14 @@ def country_refused(*, mode: str, countries: list[str], unknown: str, country: s
     return listed if mode == RuleMode.BLOCK else not listed
 
 
-def rule_fires(rule: CountryRule | None, *, ip_country: str, card_country: str) -> str:
-    """Which part of the rule refuses (Fired.IP_COUNTRY, then Fired.CARD_COUNTRY), or "" when it passes."""
+def rule_fires(rule: CountryRule | None, *, ip_country: str | None, card_country: str) -> str:
+    """Which part of the rule refuses (Fired.IP_COUNTRY, then Fired.CARD_COUNTRY), or "" when it passes.
+
+    `ip_country` None: no buyer online (MOTO), the IP part does not apply.
+    """
     if rule is None:
         return Fired.NOTHING
-    if country_refused(
+    if ip_country is not None and country_refused(
         mode=rule.ip_mode, countries=rule.ip_countries, unknown=rule.ip_unknown, country=ip_country
     ):
         return Fired.IP_COUNTRY

@@ -133,23 +133,30 @@ def bin_ranges_import(*, rows: list[dict[str, str]], user: User | None, source: 
     return len(bounds) - existing, existing
 
 
-def fraud_screen(*, order: Order, card: CardData, buyer_ip: str) -> FraudDecision:
+def fraud_screen(*, order: Order, card: CardData, buyer_ip: str | None) -> FraudDecision:
     """Screen a payment attempt before authorization: blacklist -2000, IP country -2001, card country 4005.
+
+    `buyer_ip` None means no buyer online (MOTO): the operator's address says nothing of the buyer, so
+    the IP-country rule does not apply; the blacklist and the card-country rule do.
 
     Records one FraudCheck with the full explanation either way. It does not decline the order: a
     refused caller calls payments.services.orders.order_decline with `action_code`. Raises nothing for
     bad input (an unreadable address is an unknown country). Not idempotent: each call is one record.
     """
     merchant = order.merchant
-    address = parse_ip(buyer_ip)
+    address = parse_ip(buyer_ip) if buyer_ip is not None else None
     info = bin_lookup(card.pan)
-    facts = _facts(card, buyer_ip or "", address, info)
+    facts = _facts(card, buyer_ip, address, info)
     entry = blacklist_match(merchant=merchant, pan=card.pan)
     rule = country_rule_for(merchant=merchant)
     fired = (
         Fired.BLACKLIST
         if entry
-        else rule_fires(rule, ip_country=facts["ip"]["country"], card_country=facts["card"]["country"])
+        else rule_fires(
+            rule,
+            ip_country=facts["ip"]["country"] if buyer_ip is not None else None,
+            card_country=facts["card"]["country"],
+        )
     )
     facts["blacklist"] = {"checked_key_ids": card_hash_key_ids(), "entry_id": entry.pk if entry else None}
     facts["rule"] = rule_snapshot(rule)
@@ -179,13 +186,17 @@ def fraud_screen(*, order: Order, card: CardData, buyer_ip: str) -> FraudDecisio
     )
 
 
-def _facts(card: CardData, buyer_ip: str, address: IPAddress | None, info: BinInfo | None) -> dict[str, Any]:
+def _facts(
+    card: CardData, buyer_ip: str | None, address: IPAddress | None, info: BinInfo | None
+) -> dict[str, Any]:
     # Only the BIN and masked facts: the explanation must never carry the card number.
+    # None: no buyer online (MOTO), so no address to judge
+    note = "not applicable" if buyer_ip is None else ip_note(address) if buyer_ip.strip() else "missing"
     return {
         "ip": {
             "address": str(address) if address else None,
             "country": ip_country(str(address)) if address else UNKNOWN,
-            "note": ip_note(address) if buyer_ip.strip() else "missing",
+            "note": note,
             "iptocc_version": iptocc_version(),
         },
         "card": {

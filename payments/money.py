@@ -3,7 +3,5 @@
 from decimal import Decimal
 
 
-
 def to_major(amount: int, exponent: int) -> Decimal:
     return Decimal(amount).scaleb(-exponent)
-

@@ -8,6 +8,8 @@ from payments.services import credentials
 @pytest.fixture(autouse=True)
 def _fast_hashing_and_clean_cache(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests read English by default; those about French or Arabic ask for it (URL, parameter, header).
+    settings.LANGUAGE_CODE = "en"
     cache.clear()
     credentials._verified.clear()
     selectors._descriptions_until = 0.0  # action-code descriptions are re-read in every test

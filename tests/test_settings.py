@@ -10,6 +10,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Everything settings.py reads: a test controls each of them.
 CONTROLLED = (
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests; a deployment must not have it
     "DEBUG",
     "SECRET_KEY",
     "CARD_HASH_KEY",

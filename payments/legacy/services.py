@@ -9,18 +9,17 @@ it decides the outcome of orders that ended without the buyer coming back, and r
 """
 
 import logging
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments import selectors
+from payments.background import run_in_background
 from payments.errors import OperationRefused
 from payments.models import Order, OrderStatus
 from payments.services import orders
@@ -41,10 +40,6 @@ DUE_BATCH = 500
 NO_ATTEMPT_ACTION_CODE = -100
 ABANDONED = frozenset({NO_ATTEMPT_ACTION_CODE, orders.EXPIRED_ACTION_CODE})
 TECHNICAL = frozenset({ISSUER_UNAVAILABLE_ACTION_CODE})
-
-_background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="legacy")  # threads start on first use
-_in_flight: set[Future[None]] = set()
-_in_flight_lock = threading.Lock()
 
 
 def _setting(name: str, default: object) -> object:
@@ -196,34 +191,11 @@ def announce_dispatch(*, payment_pk: int) -> None:
     from . import tasks  # the task calls these services: imported here to avoid an import cycle
 
     if settings.CELERY_TASK_ALWAYS_EAGER and _setting("LEGACY_EAGER_BACKGROUND", True):
-        future = _background.submit(_announce_in_background, payment_pk)
-        with _in_flight_lock:
-            _in_flight.add(future)
-        future.add_done_callback(_forget)
+        run_in_background(
+            partial(payment_announce, payment_pk=payment_pk), label=f"legacy payment {payment_pk}"
+        )
     else:  # a worker's queue; or, eager with the background off (tests), inline before returning
         tasks.legacy_announce.delay(payment_pk)
-
-
-def _announce_in_background(payment_pk: int) -> None:
-    try:
-        payment_announce(payment_pk=payment_pk)
-    except Exception:  # nobody waits on this thread: log; the due run picks the payment up again
-        logger.exception("legacy payment %s: outcome call failed", payment_pk)
-    finally:
-        connections.close_all()  # this thread's own connections
-
-
-def _forget(future: Future[None]) -> None:
-    with _in_flight_lock:
-        _in_flight.discard(future)
-
-
-def background_drain(*, timeout: float) -> bool:
-    """Wait for embedded-mode calls in flight (commands, tests). True if none is left."""
-    with _in_flight_lock:
-        pending = set(_in_flight)
-    _done, not_done = wait(pending, timeout=timeout)
-    return not not_done
 
 
 def payment_announce(*, payment_pk: int) -> LegacyCall | None:

@@ -13,16 +13,15 @@ Where the HTTP request runs, so a slow or dead shop never slows the buyer's page
 """
 
 import logging
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from payments.background import run_in_background
 from payments.models import Operation, Order
 
 from . import transport
@@ -40,9 +39,6 @@ COUNTDOWN_LIMIT = 600
 
 # Embedded mode only (see the module docstring). Threads start on first use, so forking servers that
 # import this module before forking are unaffected.
-_background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="callback")
-_in_flight: set[Future[None]] = set()
-_in_flight_lock = threading.Lock()
 
 
 def operation_notify(*, order: Order, operation: Operation) -> None:
@@ -96,34 +92,11 @@ def delivery_dispatch(*, delivery_pk: int) -> None:
     from . import tasks  # the tasks call these services: imported here to avoid an import cycle
 
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.CALLBACK_EAGER_BACKGROUND:
-        future = _background.submit(_deliver_in_background, delivery_pk)
-        with _in_flight_lock:
-            _in_flight.add(future)
-        future.add_done_callback(_forget)
+        run_in_background(
+            partial(callback_deliver, delivery_pk=delivery_pk), label=f"notification {delivery_pk}"
+        )
     else:  # a worker's queue; or, eager with the background off (tests), inline before returning
         tasks.callback_deliver.delay(delivery_pk)
-
-
-def _deliver_in_background(delivery_pk: int) -> None:
-    try:
-        callback_deliver(delivery_pk=delivery_pk)
-    except Exception:  # nobody waits on this thread: log, and the retry run picks the delivery up again
-        logger.exception("notification %s: attempt failed", delivery_pk)
-    finally:
-        connections.close_all()  # this thread's own connections; pooled threads would otherwise keep them
-
-
-def _forget(future: Future[None]) -> None:
-    with _in_flight_lock:
-        _in_flight.discard(future)
-
-
-def background_drain(*, timeout: float) -> bool:
-    """Wait for embedded-mode attempts in flight (shutdown, commands, tests). True if none is left."""
-    with _in_flight_lock:
-        pending = set(_in_flight)
-    _done, not_done = wait(pending, timeout=timeout)
-    return not not_done
 
 
 def callback_deliver(*, delivery_pk: int) -> CallbackAttempt | None:

@@ -18,7 +18,7 @@ _SEPARATORS = {"fr": (",", "\u202f"), "en": (".", ","), "ar": ("٫", "٬")}  # (
 
 
 def format_money(amount: int, currency: Currency, language: str | None = None) -> str:
-    """`10500` TND -> `10,500 DT` (fr), `10.500 TND` (en), `١٠٫٥٠٠ د.ت` (ar): always the currency's decimals."""
+    """`10500` TND -> `10,500 DT` (fr), `10.500 TND` (en), `١٠٫٥٠٠ د.ت` (ar): the currency's decimals."""
     language = (language or translation.get_language() or "fr")[:2]
     decimal_sep, group_sep = _SEPARATORS.get(language, _SEPARATORS["en"])
     major = to_major(amount, currency.exponent)

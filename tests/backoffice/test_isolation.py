@@ -6,6 +6,7 @@ import pytest
 from django.urls import URLPattern, get_resolver
 
 from backoffice.models import Role
+from fraud.models import BlacklistEntry
 from payments.models import OrderStatus
 from tests.backoffice.conftest import make_staff, signed_in
 from tests.factories import make_api_account, make_merchant, make_order
@@ -13,9 +14,25 @@ from tests.factories import make_api_account, make_merchant, make_order
 pytestmark = pytest.mark.django_db
 
 # Pages that name an object of one merchant: another merchant's user must get 404 on GET and POST.
-OBJECT_PAGES = {"order-detail", "order-cancel", "order-refund", "order-blacklist", "api-password"}
+OBJECT_PAGES = {
+    "order-detail",
+    "order-cancel",
+    "order-refund",
+    "order-blacklist",
+    "api-password",
+    "blacklist-remove",
+}
 # Pages about the signed-in user's own merchant (or no merchant at all).
-OWN_PAGES = {"home", "order-list", "moto", "contract", "callback-key", "audit", "password-change"}
+OWN_PAGES = {
+    "home",
+    "order-list",
+    "moto",
+    "contract",
+    "callback-key",
+    "audit",
+    "password-change",
+    "blacklist",
+}
 SIGN_IN_PAGES = {"login", "login-code", "login-setup", "logout", "language"}
 
 
@@ -47,6 +64,13 @@ def theirs(db):  # type: ignore[no-untyped-def]
             merchant=merchant, status=OrderStatus.DEPOSITED, remitted=True, order_number="THEIR-2"
         ),
         "account": make_api_account(merchant=merchant),
+        "entry": BlacklistEntry.objects.create(
+            merchant=merchant,
+            pan_hmac="0" * 64,
+            pan_hmac_key_id="k1",
+            masked_pan="411111**1111",
+            reason="THEIR-3",
+        ),
     }
 
 
@@ -58,6 +82,7 @@ def object_urls(theirs) -> list[str]:  # type: ignore[no-untyped-def]
         f"/mportal/orders/{remitted}/refund/",
         f"/mportal/orders/{deposited}/blacklist/",
         f"/mportal/contract/api-accounts/{theirs['account'].pk}/password/",
+        f"/mportal/blacklist/{theirs['entry'].pk}/remove/",
     ]
 
 
@@ -81,6 +106,8 @@ def test_another_merchants_objects_are_404_on_every_page(theirs):
     from tests.factories import API_PASSWORD
 
     assert check_password(API_PASSWORD, theirs["account"].password)
+    theirs["entry"].refresh_from_db()
+    assert theirs["entry"].removed_at is None
 
 
 def test_unknown_and_malformed_order_ids_are_404(operator_client):
@@ -96,12 +123,19 @@ def test_own_pages_never_show_another_merchants_data(theirs):
         "/mportal/moto/",
         "/mportal/contract/",
         "/mportal/audit/",
+        "/mportal/blacklist/",
         "/mportal/orders/?reference=THEIR-1",
         "/mportal/orders/?buyer_email=their.buyer@example.tn",
         f"/mportal/orders/?reference={theirs['deposited'].order_id}",
     ):
         content = client.get(url).content.decode()
-        for secret in ("THEIR-1", "THEIR-2", theirs["account"].username, str(theirs["deposited"].order_id)):
+        for secret in (
+            "THEIR-1",
+            "THEIR-2",
+            "THEIR-3",
+            theirs["account"].username,
+            str(theirs["deposited"].order_id),
+        ):
             if secret in url:
                 content = content.replace(
                     secret, "", content.count(secret)

@@ -178,7 +178,8 @@ def test_criteria_combine(operator_client, orders):
     assert found(operator_client, amount="10.5", currency="USD", remitted="yes") == set()
 
 
-def test_amounts_are_shown_with_the_currency_decimals(operator_client, orders):
+def test_amounts_are_shown_with_the_currency_decimals(operator_client, orders, settings):
+    settings.LANGUAGE_CODE = "fr"  # the portal's default language, with its formats
     content = operator_client.get("/mportal/orders/", {"reference": "SHOP-1001"}).content.decode()
     assert "10,500\xa0DT" in content  # French by default: three decimals for TND
 

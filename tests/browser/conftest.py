@@ -25,7 +25,9 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    # Playwright's sync API runs an event loop in this thread; Django's async guard must let the ORM be.
+    had_flag = "DJANGO_ALLOW_ASYNC_UNSAFE" in os.environ
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -43,6 +45,8 @@ def browser() -> Iterator[object]:
         )
         yield browser
         browser.close()
+    if not had_flag:  # never leak it: the deployment check refuses it, rightly
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

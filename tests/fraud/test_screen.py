@@ -32,7 +32,7 @@ def _bins():  # type: ignore[no-untyped-def]
     seed_bin_ranges()
 
 
-def screen(merchant, *, ip: str = TN_IP, pan: str = TN_CARD):  # type: ignore[no-untyped-def]
+def screen(merchant, *, ip: str | None = TN_IP, pan: str = TN_CARD):  # type: ignore[no-untyped-def]
     order = make_order(merchant=merchant)
     card = CardData(pan=pan, expiry_month=12, expiry_year=YEAR, cvv="123")
     return services.fraud_screen(order=order, card=card, buyer_ip=ip)
@@ -183,3 +183,18 @@ def test_the_caller_declines_the_order_with_the_action_code():
     order.refresh_from_db()
     assert (order.status, order.action_code) == (OrderStatus.DECLINED, -2001)
     assert order.fraud_checks.get().pk == decision.check_id
+
+
+def test_moto_has_no_buyer_address_so_only_the_card_rules_apply():
+    merchant = merchant_with(
+        ip_mode=RuleMode.ALLOW_ONLY,
+        ip_countries=["TN"],
+        ip_unknown=UnknownCountry.REFUSE,
+        card_mode=RuleMode.BLOCK,
+        card_countries=["US"],
+    )
+    assert not screen(merchant, ip=None, pan=TN_CARD).refused  # an unknown IP would have been refused
+    refused = screen(merchant, ip=None, pan=US_CARD)
+    assert (refused.refused, refused.action_code) == (True, 4005)
+    check = FraudCheck.objects.get(pk=refused.check_id)
+    assert check.explanation["ip"]["note"] == "not applicable"

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from payments import background
 from payments.legacy import services
 from payments.legacy.models import AnnouncementStatus, LegacyPayment, LegacySettings
 from payments.models import Order, OrderStatus
@@ -116,6 +117,6 @@ def test_embedded_mode_calls_a_slow_shop_in_the_background(client, legacy, shop,
     response = client.get(f"/clicktopay/return/?orderId={payment.order.order_id}")
     assert time.monotonic() - started < 0.8  # the buyer did not wait for the shop
     assert response["Location"].startswith(legacy.failure_url)
-    assert services.background_drain(timeout=10)
+    assert background.background_drain(timeout=10)
     payment.refresh_from_db()
     assert payment.status == AnnouncementStatus.DONE

@@ -89,7 +89,8 @@ def test_bad_field_is_a_400_page_naming_it_and_no_order(client, legacy, shop, fi
     assert shop.received == []  # refused before the shop was bothered
 
 
-def test_error_page_follows_the_buyers_language_and_defaults_to_french(client, legacy):
+def test_error_page_follows_the_buyers_language_and_defaults_to_french(client, legacy, settings):
+    settings.LANGUAGE_CODE = "fr"  # the default language, with its formats
     english = client.post(URL, form(Montant="0"), HTTP_ACCEPT_LANGUAGE="en")
     arabic = client.post(URL, form(Montant="0"), HTTP_ACCEPT_LANGUAGE="ar")
     neither = client.post(URL, form(Montant="0"), HTTP_ACCEPT_LANGUAGE="de")

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from payments import background
 from payments.legacy import services
 
 
@@ -14,5 +15,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, wait: float, **options: Any) -> None:
         count = services.legacy_announce_due()
-        services.background_drain(timeout=wait)  # a command that returned would end its threads mid-call
+        background.background_drain(timeout=wait)  # a command that returned would end its threads mid-call
         self.stdout.write(f"{count} call(s) due.")

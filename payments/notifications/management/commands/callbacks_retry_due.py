@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from payments import background
 from payments.notifications import services
 
 
@@ -16,5 +17,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, wait: float, **options: Any) -> None:
         count = services.callbacks_retry_due()
-        services.background_drain(timeout=wait)  # a command that returned would end its threads mid-request
+        background.background_drain(timeout=wait)  # a command that returned would end its threads mid-request
         self.stdout.write(f"{count} notification(s) due.")
