@@ -37,3 +37,21 @@ def _reference_data_after_flush(request):  # type: ignore[no-untyped-def]
     if transactional or "live_server" in request.fixturenames:
         request.getfixturevalue("transactional_db")
         _seed_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request, settings):  # type: ignore[no-untyped-def]
+    """Tasks run in the test's process, as in the embedded mode, even when REDIS_URL points at a broker.
+
+    Tests marked `real_celery` keep the broker: they start a worker and talk to it.
+    """
+    from clictopay.celery import app
+
+    if request.node.get_closest_marker("real_celery"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    app.conf.task_always_eager = previous

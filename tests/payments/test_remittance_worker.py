@@ -57,6 +57,7 @@ def worker(tmp_path):  # type: ignore[no-untyped-def]
         print(output.decode(errors="replace")[-3000:])
 
 
+@pytest.mark.real_celery
 @pytest.mark.django_db(transaction=True)
 def test_worker_builds_the_remittance_once(worker, tmp_path):  # type: ignore[no-untyped-def]
     assert not settings.CELERY_TASK_ALWAYS_EAGER
