@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_tables2",
+    "django_countries",  # country names, translated, for people (bankCountryName, rules)
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

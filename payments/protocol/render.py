@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from payments import selectors
 from payments.models import PAYMENT_STATE, Order, OrderStatus
@@ -70,7 +71,7 @@ def order_status_extended(order: Order) -> dict[str, Any]:
         answer["bankInfo"] = {
             "bankName": order.card_issuer,
             "bankCountryCode": order.card_country or "UNKNOWN",
-            "bankCountryName": order.card_country or _("unknown"),
+            "bankCountryName": countries.name(order.card_country) or _("unknown"),
         }
     return answer
 

@@ -523,3 +523,13 @@ def test_status_of_an_order_registered_through_the_api(client, account):
     assert answer["orderDescription"] == "Tea"
     assert answer["merchantOrderParams"] == [{"name": "phone", "value": "+21612345678"}]
     assert answer["ip"] == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "name"), [("en", "Tunisia"), ("fr", "Tunisie"), ("ar", "تونس")])
+def test_extended_bank_info_names_the_card_country_in_the_request_language(client, account, language, name):
+    order = make_order(
+        merchant=account.merchant, status=OrderStatus.DEPOSITED, card_country="TN", card_issuer="Banque X"
+    )
+    answer = extended(client, account, order, language=language)
+    assert answer["bankInfo"] == {"bankName": "Banque X", "bankCountryCode": "TN", "bankCountryName": name}
