@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import AuditEvent, Membership
+from .models import AuditEvent, DailyExtraction, ExtractionSettings, Membership
 
 
 @admin.register(Membership)
@@ -30,3 +30,17 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
+
+
+@admin.register(ExtractionSettings)
+class ExtractionSettingsAdmin(admin.ModelAdmin):
+    list_display = ["merchant", "enabled", "format", "emails", "token_created_at"]
+    list_filter = ["enabled", "format"]
+    autocomplete_fields = ["merchant"]
+
+
+@admin.register(DailyExtraction)
+class DailyExtractionAdmin(admin.ModelAdmin):
+    list_display = ["business_date", "merchant", "format", "row_count", "created_at", "emailed_at"]
+    list_filter = ["format"]
+    date_hierarchy = "business_date"

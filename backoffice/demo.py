@@ -23,3 +23,16 @@ def seed_portal_user(merchant: Merchant, username: str = "demo") -> str:
     key = hexlify(b32decode(DEMO_TOTP_SECRET)).decode()
     TOTPDevice.objects.update_or_create(user=user, name=DEVICE_NAME, defaults={"key": key, "confirmed": True})
     return DEMO_TOTP_SECRET
+
+
+def seed_extractions(merchant: Merchant) -> None:
+    """Turn the daily extraction option on (XLSX) and build yesterday's file, as the nightly job would
+    have. Safe to run twice: the file of a day is built once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .extractions import extraction_build, extraction_settings_update
+
+    extraction_settings_update(merchant=merchant, enabled=True, format="xlsx", emails="")
+    extraction_build(merchant=merchant, business_date=timezone.localdate() - timedelta(days=1))

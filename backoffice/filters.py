@@ -78,6 +78,8 @@ class OrderFilter(django_filters.FilterSet):
         choices=[("yes", _("Remitted")), ("no", _("Not remitted"))],
         method="filter_remitted",
     )
+    # The merchant's remittance id (links from the Remises page); the queryset is already the merchant's.
+    remittance = django_filters.NumberFilter(label=_("Remittance"), field_name="remittance")
 
     class Meta:
         model = Order

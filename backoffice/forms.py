@@ -136,3 +136,20 @@ class MotoForm(forms.Form):
 
 class BlacklistRemoveForm(IdempotentForm):
     pass
+
+
+class ExtractionSettingsForm(forms.Form):
+    enabled = forms.BooleanField(label=_("Daily extraction enabled"), required=False)
+    format = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")])
+    emails = forms.CharField(
+        label=_("Send to these e-mail addresses"),
+        required=False,
+        max_length=512,
+        help_text=_("Optional; separated by commas."),
+    )
+
+    def clean_emails(self) -> str:
+        addresses = [part.strip() for part in self.cleaned_data["emails"].split(",") if part.strip()]
+        for address in addresses:
+            forms.EmailField().clean(address)
+        return ", ".join(addresses)

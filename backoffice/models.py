@@ -62,6 +62,8 @@ class AuditAction(models.TextChoices):
     BLACKLIST_REMOVE = "blacklist_remove", _("Card removed from the blacklist")
     API_PASSWORD_CHANGE = "api_password_change", _("API password change")
     CALLBACK_KEY_CHANGE = "callback_key_change", _("Callback key change")
+    EXPORT = "export", _("Export")
+    EXTRACTION_SETTINGS = "extraction_settings", _("Daily extraction settings change")
 
 
 class AuditOutcome(models.TextChoices):
@@ -130,3 +132,125 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("The audit journal is append-only.")
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Export(models.Model):
+    """An export of an orders search too large to download at once: written by a Celery task."""
+
+    merchant = models.ForeignKey(
+        "payments.Merchant", models.CASCADE, related_name="+", verbose_name=_("merchant")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    query = models.CharField(_("search"), max_length=2000, blank=True)  # the search's querystring
+    language = models.CharField(_("language"), max_length=8, default="fr")  # labels and CSV decimals
+    format = models.CharField(_("format"), max_length=4, choices=ExportFormat)
+    status = models.CharField(_("status"), max_length=8, choices=ExportStatus, default=ExportStatus.PENDING)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    progress_count = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), max_length=255, blank=True, editable=False)
+    error = models.CharField(_("error"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(format__in=ExportFormat.values), name="export_format_known"),
+            models.CheckConstraint(condition=Q(status__in=ExportStatus.values), name="export_status_known"),
+            models.CheckConstraint(
+                condition=~Q(status=ExportStatus.DONE) | ~Q(file=""), name="export_done_has_file"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} {self.format} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(100, self.progress_count * 100 // self.row_count) if self.row_count else 0
+
+
+class ExtractionSettings(models.Model):
+    """The daily extraction option of a merchant: one file a day of what was remitted to the bank."""
+
+    merchant = models.OneToOneField(
+        "payments.Merchant", models.CASCADE, related_name="extraction_settings", verbose_name=_("merchant")
+    )
+    enabled = models.BooleanField(_("daily extraction enabled"), default=False)
+    format = models.CharField(_("format"), max_length=4, choices=ExportFormat, default=ExportFormat.XLSX)
+    emails = models.CharField(
+        _("e-mail addresses"), max_length=512, blank=True, help_text=_("Separated by commas.")
+    )
+    # SHA-256 of a random 256-bit token: enough for a secret that is never chosen by a person.
+    token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    token_created_at = models.DateTimeField(_("token created"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("daily extraction settings")
+        verbose_name_plural = _("daily extraction settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(format__in=ExportFormat.values), name="extraction_format_known"
+            ),
+            models.UniqueConstraint(
+                fields=["token_hash"], condition=~Q(token_hash=""), name="extraction_token_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.format} {'on' if self.enabled else 'off'}"
+
+    @property
+    def email_list(self) -> list[str]:
+        return [address.strip() for address in self.emails.split(",") if address.strip()]
+
+
+class DailyExtraction(models.Model):
+    """One merchant's file of one business day's remitted transactions. Built once, never changed."""
+
+    merchant = models.ForeignKey(
+        "payments.Merchant", models.CASCADE, related_name="daily_extractions", verbose_name=_("merchant")
+    )
+    business_date = models.DateField(_("business day"))
+    format = models.CharField(_("format"), max_length=4, choices=ExportFormat)
+    file = models.FileField(_("file"), max_length=255, editable=False)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("daily extraction")
+        verbose_name_plural = _("daily extractions")
+        ordering = ["-business_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "business_date"], name="extraction_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(format__in=ExportFormat.values), name="daily_extraction_format_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.business_date} {self.format}"

@@ -1,6 +1,7 @@
 """Back-office reads. Every function takes `merchant=` and filters by it: another merchant's row is a 404."""
 
 import uuid
+from datetime import date
 from typing import Any
 
 from django.apps import apps
@@ -10,9 +11,19 @@ from django.shortcuts import get_object_or_404
 
 from fraud.models import BlacklistEntry, FraudCheck
 from fraud.selectors import blacklist_entry_for_order, fraud_checks_for_order
-from payments.models import ActionCode, ApiAccount, Contract, Currency, Merchant, Operation, Order, Terminal
+from payments.models import (
+    ActionCode,
+    ApiAccount,
+    Contract,
+    Currency,
+    Merchant,
+    Operation,
+    Order,
+    Remittance,
+    Terminal,
+)
 
-from .models import AuditEvent
+from .models import AuditEvent, DailyExtraction, Export
 
 
 def order_list(*, merchant: Merchant) -> QuerySet[Order]:
@@ -21,7 +32,7 @@ def order_list(*, merchant: Merchant) -> QuerySet[Order]:
 
 def order_get(*, merchant: Merchant, order_id: uuid.UUID) -> Order:
     return get_object_or_404(
-        Order.objects.select_related("currency", "terminal", "remittance"),
+        Order.objects.select_related("currency", "terminal", "remittance", "remittance__contract"),
         merchant=merchant,
         order_id=order_id,
     )
@@ -107,6 +118,33 @@ def api_account_get(*, merchant: Merchant, account_id: int) -> ApiAccount:
 
 def audit_list(*, merchant: Merchant) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(merchant=merchant).select_related("user")
+
+
+def remittance_list(*, merchant: Merchant) -> QuerySet[Remittance]:
+    return (
+        Remittance.objects.filter(merchant=merchant)
+        .select_related("contract", "currency")
+        .order_by("-business_date", "-pk")
+    )
+
+
+def remittance_get(*, merchant: Merchant, remittance_id: int) -> Remittance:
+    return get_object_or_404(
+        Remittance.objects.select_related("contract", "currency"), pk=remittance_id, merchant=merchant
+    )
+
+
+def export_get(*, merchant: Merchant, export_id: int) -> Export:
+    return get_object_or_404(Export, pk=export_id, merchant=merchant)
+
+
+def extraction_list(*, merchant: Merchant) -> QuerySet[DailyExtraction]:
+    return DailyExtraction.objects.filter(merchant=merchant).order_by("-business_date")
+
+
+def extraction_get(*, merchant: Merchant, business_date: date, format: str | None = None) -> DailyExtraction:
+    found = DailyExtraction.objects.filter(merchant=merchant, business_date=business_date)
+    return get_object_or_404(found.filter(format=format) if format else found)
 
 
 def parse_uuid(value: str) -> uuid.UUID:

@@ -5,11 +5,12 @@ from typing import Any
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from fraud.models import BlacklistEntry
-from payments.models import Order
+from payments.models import Order, Remittance
 from payments.templatetags.money import format_money
 
 from .fraud_display import EntryState, entry_state, when
@@ -146,3 +147,60 @@ class BlacklistTable(tables.Table):
             return ""
         url = reverse("backoffice:blacklist-remove", args=[record.pk])
         return format_html('<a class="button secondary" href="{}">{}</a>', url, _("Remove"))
+
+
+class RemittanceTable(tables.Table):
+    business_date = tables.DateColumn(verbose_name=_("Business day"), short=True)
+    contract = tables.Column(verbose_name=_("Contract"), accessor="contract__bank_name")
+    currency = tables.Column(verbose_name=_("Currency"), accessor="currency__alpha_code")
+    order_count = tables.Column(verbose_name=_("Orders"), attrs={"td": {"class": "num"}})
+    gross_amount = tables.Column(verbose_name=_("Gross"), attrs={"td": {"class": "num"}})
+    refund_amount = tables.Column(verbose_name=_("Refunds"), attrs={"td": {"class": "num"}})
+    commission_amount = tables.Column(verbose_name=_("Commission"), attrs={"td": {"class": "num"}})
+    net_amount = tables.Column(verbose_name=_("Net"), attrs={"td": {"class": "num"}})
+    status = tables.Column(verbose_name=_("Status"))
+
+    class Meta:
+        model = Remittance
+        fields = ()
+        sequence = (
+            "business_date",
+            "contract",
+            "currency",
+            "order_count",
+            "gross_amount",
+            "refund_amount",
+            "commission_amount",
+            "net_amount",
+            "status",
+        )
+        orderable = False  # newest first; a merchant has one row per day, contract and currency
+        attrs = {"class": "grid"}
+        row_attrs = {"data-remittance": lambda record: record.pk}
+        empty_text = _("No remittance yet.")
+
+    def render_business_date(self, value: Any, record: Remittance) -> str:
+        url = reverse("backoffice:remittance-detail", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, when_day(value))
+
+    def render_contract(self, value: str, record: Remittance) -> str:
+        return f"{value} · {record.contract_id}"
+
+    def render_gross_amount(self, value: int, record: Remittance) -> str:
+        return format_money(value, record.currency)
+
+    def render_refund_amount(self, value: int, record: Remittance) -> str:
+        return format_money(value, record.currency)
+
+    def render_commission_amount(self, value: int, record: Remittance) -> str:
+        return format_money(value, record.currency)
+
+    def render_net_amount(self, value: int, record: Remittance) -> str:
+        return format_money(value, record.currency)
+
+    def render_status(self, value: Any, record: Remittance) -> str:
+        return record.get_status_display()
+
+
+def when_day(value: Any) -> str:
+    return date_format(value, "SHORT_DATE_FORMAT")

@@ -1,12 +1,24 @@
-from django.urls import path
+from django.urls import path, re_path
 from django.views.i18n import set_language
 
-from .views import audit, auth, blacklist, contract, home, moto, order_actions, orders
+from .views import (
+    audit,
+    auth,
+    blacklist,
+    contract,
+    dashboard,
+    exports,
+    extractions,
+    moto,
+    order_actions,
+    orders,
+    remittances,
+)
 
 app_name = "backoffice"
 
 urlpatterns = [
-    path("", home.home_page, name="home"),
+    path("", dashboard.dashboard_page, name="home"),
     path("login/", auth.login_page, name="login"),
     path("login/code/", auth.login_code_page, name="login-code"),
     path("login/setup/", auth.login_setup_page, name="login-setup"),
@@ -25,4 +37,23 @@ urlpatterns = [
     path("contract/api-accounts/<int:account_id>/password/", contract.api_password_page, name="api-password"),
     path("contract/callback-key/", contract.callback_key_page, name="callback-key"),
     path("audit/", audit.audit_list_page, name="audit"),
+    # Exports of the orders search, and the daily extraction files (issue 4 part 7, issue 6 part 3)
+    path("exports/", exports.export_create_page, name="export-create"),
+    path("exports/<int:export_id>/", exports.export_detail_page, name="export-detail"),
+    path("exports/<int:export_id>/download/", exports.export_download_page, name="export-download"),
+    path("extractions/", extractions.extraction_list_page, name="extraction-list"),
+    path("extractions/token/", extractions.extraction_token_page, name="extraction-token"),
+    path(
+        "extractions/<str:business_date>/download/",
+        extractions.extraction_download_page,
+        name="extraction-download",
+    ),
+    re_path(
+        r"^api/extractions/(?P<business_date>\d{4}-\d{2}-\d{2})\.(?P<format>csv|xlsx)$",
+        extractions.extraction_api,
+        name="extraction-api",
+    ),
+    path("remittances/", remittances.remittance_list_page, name="remittance-list"),
+    path("remittances/<int:remittance_id>/", remittances.remittance_detail_page, name="remittance-detail"),
+    path("remittances/<int:remittance_id>/file/", remittances.remittance_file_page, name="remittance-file"),
 ]

@@ -85,6 +85,9 @@ def demo_seed(*, order_count: int = 3000, seed: int = 42) -> DemoSummary:
 
         secret = seed_portal_user(merchant, username=PORTAL_USERNAME)
     remit_past_days()  # yesterday's remittance and older ones, built by the remittance service
+    from backoffice.demo import seed_extractions
+
+    seed_extractions(merchant)  # the daily extraction option on, in XLSX, and yesterday's file
     return DemoSummary(merchant=merchant, orders_created=created, portal_totp_secret=secret)
 
 

@@ -17,7 +17,12 @@ def remittance_daily(business_date: str | None = None) -> list[int]:
     Harmless twice: a day's remittances are built once (see remittance_run). Returns the ids built now.
     """
     day = date.fromisoformat(business_date) if business_date else remittance.business_date_due()
-    return [done.pk for done in remittance.remittance_run(until=None, business_date=day)]
+    built = [done.pk for done in remittance.remittance_run(until=None, business_date=day)]
+    # Then the daily extraction files, which read the remittances just built (issue 6 part 3).
+    from backoffice.tasks import extractions_daily  # here: the back-office builds on payments
+
+    extractions_daily.delay(day.isoformat())
+    return built
 
 
 @shared_task(acks_late=True)

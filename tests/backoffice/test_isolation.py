@@ -1,13 +1,15 @@
 """Every /mportal page as a user of another merchant: their objects are 404, their data never shown."""
 
 import uuid
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, get_resolver
+from django.utils import timezone
 
-from backoffice.models import Role
+from backoffice.models import DailyExtraction, Export, Role
 from fraud.models import BlacklistEntry
-from payments.models import OrderStatus
+from payments.models import OrderStatus, Remittance
 from tests.backoffice.conftest import make_staff, signed_in
 from tests.factories import make_api_account, make_merchant, make_order
 
@@ -21,6 +23,11 @@ OBJECT_PAGES = {
     "order-blacklist",
     "api-password",
     "blacklist-remove",
+    "export-detail",
+    "export-download",
+    "extraction-download",
+    "remittance-detail",
+    "remittance-file",
 }
 # Pages about the signed-in user's own merchant (or no merchant at all).
 OWN_PAGES = {
@@ -32,8 +39,14 @@ OWN_PAGES = {
     "audit",
     "password-change",
     "blacklist",
+    "export-create",
+    "extraction-list",
+    "extraction-token",
+    "remittance-list",
 }
 SIGN_IN_PAGES = {"login", "login-code", "login-setup", "logout", "language"}
+# Reached with a merchant's API token, not a session: tests/backoffice/test_extractions.py covers it.
+TOKEN_PAGES = {"extraction-api"}
 
 
 def backoffice_patterns() -> dict[str, URLPattern]:
@@ -46,7 +59,7 @@ def backoffice_patterns() -> dict[str, URLPattern]:
 
 def test_every_page_is_classified():
     # A new page must be added to one of the sets above, so this test walks it too.
-    assert set(backoffice_patterns()) == OBJECT_PAGES | OWN_PAGES | SIGN_IN_PAGES
+    assert set(backoffice_patterns()) == OBJECT_PAGES | OWN_PAGES | SIGN_IN_PAGES | TOKEN_PAGES
 
 
 @pytest.fixture
@@ -71,6 +84,17 @@ def theirs(db):  # type: ignore[no-untyped-def]
             masked_pan="411111**1111",
             reason="THEIR-3",
         ),
+        "export": Export.objects.create(merchant=merchant, format="csv", query="reference=THEIR-1"),
+        "extraction": DailyExtraction.objects.create(
+            merchant=merchant, business_date=date(2026, 1, 15), format="csv", file="extractions/their.csv"
+        ),
+        "remittance": Remittance.objects.create(
+            business_date=date(2026, 1, 15),
+            merchant=merchant,
+            contract=merchant.contracts.get(),
+            currency_id=merchant.default_currency_id,
+            cutoff_at=timezone.now(),
+        ),
     }
 
 
@@ -83,6 +107,11 @@ def object_urls(theirs) -> list[str]:  # type: ignore[no-untyped-def]
         f"/mportal/orders/{deposited}/blacklist/",
         f"/mportal/contract/api-accounts/{theirs['account'].pk}/password/",
         f"/mportal/blacklist/{theirs['entry'].pk}/remove/",
+        f"/mportal/exports/{theirs['export'].pk}/",
+        f"/mportal/exports/{theirs['export'].pk}/download/",
+        "/mportal/extractions/2026-01-15/download/",
+        f"/mportal/remittances/{theirs['remittance'].pk}/",
+        f"/mportal/remittances/{theirs['remittance'].pk}/file/",
     ]
 
 
@@ -124,6 +153,8 @@ def test_own_pages_never_show_another_merchants_data(theirs):
         "/mportal/contract/",
         "/mportal/audit/",
         "/mportal/blacklist/",
+        "/mportal/remittances/",
+        "/mportal/extractions/",
         "/mportal/orders/?reference=THEIR-1",
         "/mportal/orders/?buyer_email=their.buyer@example.tn",
         f"/mportal/orders/?reference={theirs['deposited'].order_id}",

@@ -1,0 +1,214 @@
+"""Export of the orders search: CSV and XLSX cell by cell, exactly the filtered rows, the background job
+for large ones, the XLSX row limit, and another merchant's export is a 404."""
+
+import csv
+import io
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from backoffice import export_jobs, exports
+from backoffice.models import AuditAction, AuditEvent, Export, ExportStatus, Role
+from payments.models import OrderStatus, ThreeDSStatus
+from tests.backoffice.conftest import make_staff, signed_in
+from tests.factories import make_merchant, make_order
+
+pytestmark = pytest.mark.django_db
+
+CREATED = timezone.make_aware(datetime(2026, 3, 12, 14, 5, 9))
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def orders(merchant):  # type: ignore[no-untyped-def]
+    return {
+        "tnd": make_order(
+            merchant=merchant,
+            order_number="EXP-TND",
+            amount=10_500,
+            status=OrderStatus.DEPOSITED,
+            pan="4111111111111111",
+            buyer_email="amira@example.tn",
+            three_ds_status=ThreeDSStatus.AUTHENTICATED,
+            created_at=CREATED,
+        ),
+        "eur": make_order(
+            merchant=merchant,
+            order_number="EXP-EUR",
+            amount=1_050,
+            currency_code="EUR",
+            status=OrderStatus.REFUNDED,
+            pan="5555555555554444",
+            buyer_email="amira@example.tn",
+            created_at=CREATED + timedelta(minutes=1),
+        ),
+        "other": make_order(merchant=merchant, order_number="EXP-OTHER", buyer_email="someone@example.tn"),
+    }
+
+
+def export(client, fmt: str, query: str = "", **headers):  # type: ignore[no-untyped-def]
+    return client.post(f"/mportal/exports/?{query}", {"format": fmt}, **headers)
+
+
+def csv_rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_csv_has_the_columns_and_exactly_the_filtered_rows(viewer_client, orders):
+    response = export(viewer_client, "csv", "buyer_email=amira@example.tn&sort=created_at")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    header, *rows = csv_rows(response)
+    assert header == [
+        "Order reference", "Order id", "Created at", "Status", "Action code", "Action code description",
+        "Amount", "Approved amount", "Deposited amount", "Refunded amount", "Currency", "Card",
+        "Card brand", "Authorization type", "Terminal id", "Buyer e-mail", "3-D Secure", "Remitted at",
+        "Remittance id",
+    ]  # fmt: skip
+    assert [row[0] for row in rows] == ["EXP-TND", "EXP-EUR"]
+    tnd, eur = rows
+    assert tnd[1] == str(orders["tnd"].order_id)
+    assert tnd[2] == "2026-03-12 14:05:09"  # local time (Africa/Tunis)
+    assert tnd[3] == "Paid"
+    assert tnd[4] == "0" and tnd[5] != ""
+    assert tnd[6:10] == ["10.500", "10.500", "10.500", "0.000"]  # TND: 3 decimals
+    assert tnd[10:13] == ["TND", orders["tnd"].masked_pan, orders["tnd"].card_brand]
+    assert tnd[13] == "One phase"
+    assert tnd[14] == orders["tnd"].terminal.terminal_id
+    assert tnd[15:] == ["amira@example.tn", "Authenticated", "", ""]
+    assert eur[3] == "Refunded"
+    assert eur[6:11] == ["10.50", "10.50", "10.50", "10.50", "EUR"]  # EUR: 2 decimals
+
+
+def test_csv_in_french_uses_a_decimal_comma(viewer_client, orders):
+    response = export(viewer_client, "csv", "buyer_email=amira@example.tn", HTTP_ACCEPT_LANGUAGE="fr")
+    rows = {row[0]: row for row in csv_rows(response)[1:]}
+    assert rows["EXP-TND"][6] == "10,500"
+    assert rows["EXP-EUR"][6] == "10,50"
+
+
+def test_xlsx_cells_are_typed_with_the_currency_decimals(viewer_client, orders):
+    response = export(viewer_client, "xlsx", "buyer_email=amira@example.tn&sort=created_at")
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    sheet = load_workbook(io.BytesIO(content)).active
+    rows = list(sheet.iter_rows())
+    assert [cell.value for cell in rows[0]][:3] == ["Order reference", "Order id", "Created at"]
+    assert len(rows) == 3
+    tnd, eur = rows[1], rows[2]
+    assert tnd[0].value == "EXP-TND"
+    assert tnd[2].value == datetime(2026, 3, 12, 14, 5, 9) and tnd[2].is_date
+    assert tnd[4].value == 0
+    for cell in tnd[6:10]:
+        assert cell.number_format == "0.000"
+    assert [Decimal(str(cell.value)) for cell in tnd[6:10]] == [Decimal("10.5")] * 3 + [Decimal(0)]
+    assert isinstance(tnd[6].value, int | float)
+    assert tnd[10].value == "TND"
+    assert eur[0].value == "EXP-EUR"
+    assert eur[6].number_format == "0.00" and Decimal(str(eur[6].value)) == Decimal("10.5")
+    assert eur[17].value is None  # not remitted
+
+
+def test_small_export_is_audited(viewer_client, orders):
+    export(viewer_client, "csv", "buyer_email=amira@example.tn")
+    event = AuditEvent.objects.get(action=AuditAction.EXPORT)
+    assert event.detail.startswith("csv 2 ")
+
+
+def test_large_export_runs_as_a_job_with_a_progress_page(
+    viewer_client, orders, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(export_jobs, "SYNC_MAX_ROWS", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = export(viewer_client, "xlsx", "buyer_email=amira@example.tn")
+    job = Export.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/mportal/exports/{job.pk}/"
+    assert (
+        job.status == ExportStatus.DONE
+        and job.row_count == 2
+        and job.query == "buyer_email=amira%40example.tn"
+    )
+    page = viewer_client.get(f"/mportal/exports/{job.pk}/").content.decode()
+    assert f'href="/mportal/exports/{job.pk}/download/"' in page and "http-equiv" not in page
+    download = viewer_client.get(f"/mportal/exports/{job.pk}/download/")
+    sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["EXP-EUR", "EXP-TND"]
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT, object_id=str(job.pk)).exists()
+
+
+def test_progress_page_refreshes_while_the_job_runs(viewer_client, merchant):
+    user = make_staff(merchant=merchant, role=Role.VIEWER)
+    job = Export.objects.create(merchant=merchant, user=user, format="csv", row_count=10, progress_count=4)
+    job.status = ExportStatus.RUNNING
+    job.save()
+    page = viewer_client.get(f"/mportal/exports/{job.pk}/").content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert '<progress value="40" max="100">' in page
+    assert viewer_client.get(f"/mportal/exports/{job.pk}/download/").status_code == 302
+
+
+def test_csv_job_writes_the_same_file(merchant, orders):
+    user = make_staff(merchant=merchant, role=Role.VIEWER)
+    job = Export.objects.create(
+        merchant=merchant, user=user, format="csv", language="en", query="sort=created_at"
+    )
+    done = export_jobs.export_run(export_id=job.pk)
+    assert done.status == ExportStatus.DONE and done.row_count == 3
+    with done.file.open("rb") as handle:
+        text = handle.read().decode("utf-8-sig")
+    assert [line.split(";")[0] for line in text.splitlines()[1:]] == ["EXP-TND", "EXP-EUR", "EXP-OTHER"]
+    assert export_jobs.export_run(export_id=job.pk).finished_at == done.finished_at  # claimed once
+
+
+def test_another_merchants_export_is_404(merchant, orders):
+    job = export_jobs.export_run(
+        export_id=Export.objects.create(merchant=merchant, format="csv", language="en").pk
+    )
+    assert job.status == ExportStatus.DONE
+    stranger = signed_in(make_staff(merchant=make_merchant(), role=Role.ADMINISTRATOR))
+    assert stranger.get(f"/mportal/exports/{job.pk}/").status_code == 404
+    assert stranger.get(f"/mportal/exports/{job.pk}/download/").status_code == 404
+
+
+def test_export_of_another_merchant_never_holds_their_orders(orders):
+    stranger = signed_in(make_staff(merchant=make_merchant(), role=Role.VIEWER))
+    rows = csv_rows(export(stranger, "csv", "buyer_email=amira@example.tn"))
+    assert rows[1:] == []
+
+
+def test_xlsx_beyond_the_sheet_limit_is_refused_with_a_message(viewer_client, orders, monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)
+    monkeypatch.setattr(export_jobs, "SYNC_MAX_ROWS", 1)
+    response = export(viewer_client, "xlsx", "", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/mportal/orders/")
+    assert "the most an XLSX sheet can hold" in response.content.decode()
+    assert not Export.objects.exists()
+    assert AuditEvent.objects.get(action=AuditAction.EXPORT).outcome == "refused"
+
+
+def test_xlsx_writer_refuses_rows_beyond_the_limit(merchant, orders, monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)
+    with pytest.raises(exports.ExportTooLarge):
+        exports.xlsx_write(export_jobs.export_queryset(merchant=merchant, query=""), io.BytesIO())
+    job = Export.objects.create(merchant=merchant, format="xlsx", language="en")
+    failed = export_jobs.export_run(export_id=job.pk)
+    assert failed.status == ExportStatus.FAILED and "XLSX sheet" in failed.error
+
+
+def test_invalid_search_is_not_exported(viewer_client, orders):
+    response = export(viewer_client, "csv", "amount=abc")
+    assert response.status_code == 302
+
+
+def test_unknown_format_is_refused(viewer_client, orders):
+    assert export(viewer_client, "pdf").status_code == 400
