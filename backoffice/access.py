@@ -17,6 +17,9 @@ from django.shortcuts import render
 from payments.models import Merchant
 
 from .models import Membership, Role
+from .support import SupportView, support_view_get
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 ACTIVE_MERCHANT_SESSION_KEY = "bo_merchant_id"
 
@@ -57,6 +60,8 @@ def merchant_required(role: str = Role.VIEWER) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if (support := support_view_get(request)) is not None:
+                return _as_support(request, support, view, *args, **kwargs)
             if not is_fully_signed_in(request):
                 return redirect_to_login(request.get_full_path())
             membership = active_membership(request)
@@ -71,6 +76,22 @@ def merchant_required(role: str = Role.VIEWER) -> Callable[[View], View]:
         return wrapper
 
     return decorate
+
+
+def _as_support(
+    request: HttpRequest, support: SupportView, view: View, *args: object, **kwargs: object
+) -> HttpResponse:
+    """Support staff viewing as the merchant (opened from the admin): every page, but never a write.
+
+    They hold no membership: an unsaved administrator one lets them see what the merchant's administrator
+    sees, and any unsafe method is refused before the view runs, so no button can change anything.
+    """
+    if request.method not in SAFE_METHODS:
+        raise PermissionDenied
+    request.membership = Membership(user=request.user, merchant=support.merchant, role=Role.ADMINISTRATOR)  # type: ignore[attr-defined,misc]
+    request.merchant = support.merchant  # type: ignore[attr-defined]
+    request.support_view = support  # type: ignore[attr-defined]
+    return view(request, *args, **kwargs)
 
 
 def can(request: MerchantRequest, role: str) -> bool:

@@ -3,14 +3,16 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from . import admin_support  # noqa: F401  registers the support staff's merchant, API account and user admins
+from .admin_audit import AuditedAdminMixin
 from .models import AuditEvent, DailyExtraction, ExtractionSettings, Membership
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "merchant", "role", "created_at"]
-    list_filter = ["role"]
-    search_fields = ["user__username", "merchant__code", "merchant__name"]
+    list_filter = ["role", "merchant__is_active"]
+    search_fields = ["user__username", "user__email", "merchant__code", "merchant__name"]
     autocomplete_fields = ["merchant"]
     raw_id_fields = ["user"]
 
@@ -33,7 +35,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtractionSettings)
-class ExtractionSettingsAdmin(admin.ModelAdmin):
+class ExtractionSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["merchant", "enabled", "format", "emails", "token_created_at"]
     list_filter = ["enabled", "format"]
     autocomplete_fields = ["merchant"]

@@ -35,6 +35,8 @@ class Membership(models.Model):
         verbose_name = _("back-office membership")
         verbose_name_plural = _("back-office memberships")
         ordering = ["merchant", "user"]
+        # Held by support supervisors: new API passwords, callback keys, user passwords and two-factor resets.
+        permissions = [("reset_credentials", _("Can reset credentials, passwords and two-factor devices"))]
         constraints = [
             models.UniqueConstraint(fields=["user", "merchant"], name="membership_one_per_merchant"),
             models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_known"),
@@ -64,6 +66,15 @@ class AuditAction(models.TextChoices):
     CALLBACK_KEY_CHANGE = "callback_key_change", _("Callback key change")
     EXPORT = "export", _("Export")
     EXTRACTION_SETTINGS = "extraction_settings", _("Daily extraction settings change")
+    # Support staff in the Django admin (issue 7)
+    ADMIN_ADD = "admin_add", _("Added in the admin")
+    ADMIN_CHANGE = "admin_change", _("Changed in the admin")
+    ADMIN_DELETE = "admin_delete", _("Deleted in the admin")
+    API_ACCOUNT_CREATE = "api_account_create", _("API account created")
+    USER_CREATE = "user_create", _("Back-office user created")
+    TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor devices reset")
+    SUPPORT_VIEW_START = "support_view_start", _("View as merchant started")
+    SUPPORT_VIEW_END = "support_view_end", _("View as merchant ended")
 
 
 class AuditOutcome(models.TextChoices):

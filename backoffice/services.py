@@ -5,6 +5,8 @@ blacklist); this module adds who did it from where, and the portal's own idempot
 """
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -28,23 +30,32 @@ def staff_actor(user: AbstractBaseUser) -> Actor:
     return Actor(type=ActorType.STAFF, user=user)
 
 
+@contextmanager
+def refusal_audited(
+    *, action: str, request: HttpRequest, merchant: Merchant, target: Order, detail: str = ""
+) -> Iterator[None]:
+    """A refused attempt is audited too (outcome REFUSED, with the reason), then reaches the caller."""
+    try:
+        yield
+    except (OperationRefused, fraud_services.FraudRefused) as refusal:
+        audit_record(
+            action=action,
+            request=request,
+            merchant=merchant,
+            outcome=AuditOutcome.REFUSED,
+            target=target,
+            detail=f"{detail}{refusal.message}",
+        )
+        raise
+
+
 def portal_order_cancel(*, request: HttpRequest, merchant: Merchant, order: Order) -> Order:
     """Cancel (reverse) the order. Raises OperationRefused (remitted, cancelled already, never paid).
 
     Idempotent by state: a second submission finds the order cancelled and is refused, changing nothing.
     """
-    try:
+    with refusal_audited(action=AuditAction.ORDER_CANCEL, request=request, merchant=merchant, target=order):
         order = orders.order_reverse(order_pk=order.pk, actor=staff_actor(request.user))
-    except OperationRefused as refusal:
-        audit_record(
-            action=AuditAction.ORDER_CANCEL,
-            request=request,
-            merchant=merchant,
-            outcome=AuditOutcome.REFUSED,
-            target=order,
-            detail=refusal.message,
-        )
-        raise
     audit_record(action=AuditAction.ORDER_CANCEL, request=request, merchant=merchant, target=order)
     return order
 
@@ -59,20 +70,16 @@ def portal_order_refund(
     """
     external_id = PORTAL_REFUND_PREFIX + idempotency_key
     repeat = order.operations.filter(idempotency_key=f"refund:{external_id}").exists()
-    try:
+    with refusal_audited(
+        action=AuditAction.ORDER_REFUND,
+        request=request,
+        merchant=merchant,
+        target=order,
+        detail=f"{amount}: ",
+    ):
         order = orders.order_refund(
             order_pk=order.pk, amount=amount, actor=staff_actor(request.user), external_refund_id=external_id
         )
-    except OperationRefused as refusal:
-        audit_record(
-            action=AuditAction.ORDER_REFUND,
-            request=request,
-            merchant=merchant,
-            outcome=AuditOutcome.REFUSED,
-            target=order,
-            detail=f"{amount}: {refusal.message}",
-        )
-        raise
     if not repeat:  # a repeated form is not a second thing someone did
         audit_record(
             action=AuditAction.ORDER_REFUND,
@@ -88,18 +95,8 @@ def portal_blacklist_add(
     *, request: HttpRequest, merchant: Merchant, order: Order, reason: str
 ) -> BlacklistEntry:
     """Blacklist the order's card. Raises FraudRefused. Idempotent (one live entry per card)."""
-    try:
+    with refusal_audited(action=AuditAction.BLACKLIST_ADD, request=request, merchant=merchant, target=order):
         entry = fraud_services.blacklist_add(merchant=merchant, order=order, reason=reason, user=request.user)
-    except fraud_services.FraudRefused as refusal:
-        audit_record(
-            action=AuditAction.BLACKLIST_ADD,
-            request=request,
-            merchant=merchant,
-            outcome=AuditOutcome.REFUSED,
-            target=order,
-            detail=refusal.message,
-        )
-        raise
     audit_record(
         action=AuditAction.BLACKLIST_ADD,
         request=request,

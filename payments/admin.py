@@ -1,4 +1,10 @@
 from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from .models import (
@@ -23,12 +29,13 @@ class CurrencyAdmin(admin.ModelAdmin):
 @admin.register(ActionCode)
 class ActionCodeAdmin(TranslationAdmin):
     list_display = ["code", "description"]
-    search_fields = ["code", "description"]
+    search_fields = ["code", "description"]  # modeltranslation searches the current language's column
 
 
 @admin.register(PaymentMethod)
 class PaymentMethodAdmin(TranslationAdmin):
     list_display = ["code", "name"]
+    search_fields = ["code", "name"]
 
 
 class TerminalInline(admin.TabularInline):
@@ -36,25 +43,97 @@ class TerminalInline(admin.TabularInline):
     extra = 0
 
 
+CONTRACT_FIELDS = [
+    "bank_name",
+    "currencies",
+    "payment_methods",
+    "three_ds_enabled",
+    "commission_bps",
+    "hold_days",
+    "is_active",
+]
+
+
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
-    list_display = ["merchant", "bank_name", "three_ds_enabled", "commission_bps", "is_active"]
-    list_filter = ["is_active", "three_ds_enabled"]
+    list_display = ["merchant", "bank_name", "three_ds_enabled", "commission_bps", "hold_days", "is_active"]
+    list_filter = ["is_active", "three_ds_enabled", "currencies"]
+    search_fields = ["merchant__code", "merchant__name", "bank_name", "terminals__terminal_id"]
+    list_select_related = ["merchant"]
+    autocomplete_fields = ["merchant"]
+    fields = ["merchant", *CONTRACT_FIELDS]
+    filter_horizontal = ["currencies", "payment_methods"]
     inlines = [TerminalInline]
+
+
+class ContractInline(admin.StackedInline):
+    """Contracts edited on the merchant's page; their terminals on the contract's own page (linked)."""
+
+    model = Contract
+    extra = 0
+    fields = [*CONTRACT_FIELDS, "terminals_link"]
+    readonly_fields = ["terminals_link"]
+    filter_horizontal = ["currencies", "payment_methods"]
+    show_change_link = True
+
+    @admin.display(description=_("terminals"))
+    def terminals_link(self, contract: Contract) -> str:
+        if contract.pk is None:
+            return gettext("Save the merchant first, then add terminals on the contract's page.")
+        ids = ", ".join(contract.terminals.values_list("terminal_id", flat=True)) or "—"
+        url = reverse("admin:payments_contract_change", args=[contract.pk])
+        return format_html('{} · <a href="{}">{}</a>', ids, url, gettext("Edit the terminals"))
 
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "default_currency", "is_active"]
-    search_fields = ["code", "name"]
-    exclude = ["callback_key"]
+    list_display = ["code", "name", "default_currency", "callback_url", "is_active", "created_at"]
+    list_filter = ["is_active", "default_language", "two_phase_allowed", "immediate_return", "return_method"]
+    search_fields = ["code", "name", "callback_url", "api_accounts__username"]
+    date_hierarchy = "created_at"
+    list_select_related = ["default_currency"]
+    # The callback key never appears: it is generated and shown once by a button.
+    fieldsets = [
+        (None, {"fields": ["code", "name", "is_active", "default_language", "default_currency"]}),
+        (_("Payments"), {"fields": ["two_phase_allowed", "immediate_return", "return_method"]}),
+        (_("Notifications"), {"fields": ["callback_url", "callback_method", "callback_key_state"]}),
+    ]
+    readonly_fields = ["callback_key_state"]
+    inlines = [ContractInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description=_("callback key"))
+    def callback_key_state(self, merchant: Merchant) -> str:
+        return gettext("Set (never shown again)") if merchant.callback_key else gettext("Not set")
+
+
+class ApiAccountInline(admin.TabularInline):
+    """Shown on the merchant's page; created and reset by the credential buttons, never typed in."""
+
+    model = ApiAccount
+    extra = 0
+    fields = ["username", "is_active", "created_at", "password_changed_at"]
+    readonly_fields = ["username", "created_at", "password_changed_at"]
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(ApiAccount)
 class ApiAccountAdmin(admin.ModelAdmin):
-    list_display = ["username", "merchant", "is_active", "password_changed_at"]
-    search_fields = ["username", "merchant__code"]
-    readonly_fields = ["password", "password_changed_at"]
+    """Neither the password nor its hash is ever shown; accounts are made by the merchant's button."""
+
+    list_display = ["username", "merchant", "is_active", "created_at", "password_changed_at"]
+    list_filter = ["is_active"]
+    search_fields = ["username", "merchant__code", "merchant__name"]
+    list_select_related = ["merchant"]
+    fields = ["merchant", "username", "is_active", "created_at", "password_changed_at"]
+    readonly_fields = ["merchant", "username", "created_at", "password_changed_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a typed-in "password" would be stored as its own hash: use the merchant's button
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

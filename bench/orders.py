@@ -1,0 +1,208 @@
+"""Shared set-up of bench.search and bench.export: a throw-away PostgreSQL database full of orders.
+
+`bench_database(orders)` (re)creates DB_NAME, configures Django for it in this process (DEBUG off, as in
+production, with throw-away secrets), migrates, seeds MERCHANTS merchants and `orders` orders with one
+INSERT ... SELECT generate_series, runs VACUUM ANALYZE, and drops the database on the way out.
+
+The data: merchant 0 ("big") holds BIG_SHARE of the orders, the others share the rest evenly. Orders
+are spread over the last DAYS days; 85% paid (remitted the day after, unless from the last day), 15%
+declined (action code 116); amounts 1.000 to 900.999 TND; 5,000 buyer e-mails per 50,000 orders; card
+last 4 digits from 10,000 values. Pseudo-random columns come from multiplicative hashes of the series
+number, so a run is reproducible.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+DB_NAME = "clictopay_bench_search"
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+MERCHANTS = 500
+BIG_SHARE = 10  # one order in BIG_SHARE belongs to the big merchant: 10%
+DAYS = 90
+EMAILS = 50_000
+
+
+@dataclass(frozen=True)
+class Seeded:
+    orders: int
+    big_merchant_id: int
+    big_orders: int
+    seconds: float
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def _admin(statement: str) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL(statement).format(sql.Identifier(DB_NAME)))
+
+
+def django_setup() -> None:
+    """Django on DB_NAME in this process; children of a run inherit the parent's environment."""
+    os.environ.update(
+        DATABASE_URL=DB_URL,
+        DJANGO_SETTINGS_MODULE="clictopay.settings",
+        DEBUG="false",  # as in production: no query log, no template debug information
+        SECRET_KEY=secrets.token_urlsafe(48),
+        CARD_HASH_KEY=secrets.token_urlsafe(48),
+        ALLOWED_HOSTS="testserver",
+        SECURE_SSL_REDIRECT="false",
+        SECURE_HSTS_SECONDS="0",
+        LOG_LEVEL="WARNING",
+    )
+    for name in ("REDIS_URL", "CONN_MAX_AGE"):
+        os.environ.pop(name, None)
+    import django
+
+    django.setup()
+
+
+@contextmanager
+def bench_database(order_count: int, *, keep: bool = False) -> Iterator[Seeded]:
+    _admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+    _admin("CREATE DATABASE {}")
+    try:
+        django_setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        big_id, big_orders = _seed(order_count)
+        seconds = time.perf_counter() - started
+        log(f"seeded {order_count:,} orders ({big_orders:,} for the big merchant) in {seconds:.1f} s")
+        yield Seeded(order_count, big_id, big_orders, seconds)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not keep:
+            _admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+
+
+def _select_list(model: Any, overrides: dict[str, str]) -> tuple[sql.Composable, sql.Composable]:
+    """Columns and SELECT expressions for every concrete field: overrides, else NULL or the default."""
+    columns, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key and field.name not in overrides:
+            continue
+        columns.append(sql.Identifier(field.column))
+        if field.name in overrides:
+            values.append(sql.SQL(overrides[field.name]))
+        elif field.null:
+            values.append(sql.SQL("NULL"))
+        else:
+            default = field.get_default()
+            values.append(sql.Literal(default if not isinstance(default, dict) else "{}"))
+    return sql.SQL(", ").join(columns), sql.SQL(", ").join(values)
+
+
+# Per series number g: h is a hash spreading it over [0, 2^31); paid unless h % 100 < 15.
+_PAID = "(s.h % 100 >= 15)"
+_ORDER = {
+    "order_id": "gen_random_uuid()",
+    "merchant": "t.merchant_id",
+    "terminal": "t.terminal_id",
+    "currency": "'788'",
+    "order_number": "'S-' || lpad(s.g::text, 9, '0')",
+    "amount": "s.amount",
+    "approved_amount": f"CASE WHEN {_PAID} THEN s.amount ELSE 0 END",
+    "deposited_amount": f"CASE WHEN {_PAID} THEN s.amount ELSE 0 END",
+    "status": f"CASE WHEN {_PAID} THEN 2 ELSE 6 END",
+    "action_code": f"CASE WHEN {_PAID} THEN 0 ELSE 116 END",
+    "attempts": "1",
+    "return_url": "'https://shop.example.tn/return'",
+    "buyer_email": f"'buyer' || (s.g % {EMAILS}) || '@example.tn'",
+    "masked_pan": "'411111**' || s.last4",
+    "card_last4": "s.last4",
+    "card_brand": "'VISA'",
+    "approval_code": f"CASE WHEN {_PAID} THEN lpad((s.h % 1000000)::text, 6, '0') ELSE '' END",
+    "reference_number": "lpad(s.g::text, 12, '0')",
+    "created_at": "s.created_at",
+    "updated_at": "s.created_at",
+    "expires_at": "s.created_at + interval '20 minutes'",
+    "authorized_at": f"CASE WHEN {_PAID} THEN s.created_at END",
+    "deposited_at": f"CASE WHEN {_PAID} THEN s.created_at END",
+    "remitted_at": f"CASE WHEN {_PAID} AND s.created_at < now() - interval '1 day' "
+    "THEN s.created_at + interval '1 day' END",
+}
+_INSERT = """
+INSERT INTO {table} ({columns}) SELECT {values} FROM (
+    SELECT g, h, 1000 + h % 900000 AS amount, lpad((h % 10000)::text, 4, '0') AS last4,
+           now() - (h % ({days} * 86400)) * interval '1 second' AS created_at,
+           CASE WHEN g % {share} = 0 THEN 0 ELSE 1 + g % ({merchants} - 1) END AS n
+    FROM (SELECT g, (g::bigint * 2654435761) % 2147483647 AS h FROM generate_series(1, {count}) AS g) AS x
+) AS s JOIN (VALUES {pairs}) AS t(n, merchant_id, terminal_id) ON t.n = s.n
+"""
+
+
+def _seed(order_count: int) -> tuple[int, int]:
+    from django.db import connection
+
+    from payments.models import Contract, Currency, Merchant, Order, Terminal
+
+    tnd = Currency.objects.get(alpha_code="TND")
+    merchants = Merchant.objects.bulk_create(
+        Merchant(code=f"S{n:03d}", name=f"Bench {n}", default_currency=tnd) for n in range(MERCHANTS)
+    )
+    contracts = Contract.objects.bulk_create(
+        Contract(merchant=merchant, bank_name="Banque Bench", commission_bps=175) for merchant in merchants
+    )
+    Contract.currencies.through.objects.bulk_create(
+        Contract.currencies.through(contract=contract, currency=tnd) for contract in contracts
+    )
+    terminals = Terminal.objects.bulk_create(
+        Terminal(contract=contract, terminal_id=f"ST{n:06d}") for n, contract in enumerate(contracts)
+    )
+    pairs = ", ".join(
+        f"({n}, {m.pk}, {t.pk})" for n, (m, t) in enumerate(zip(merchants, terminals, strict=True))
+    )
+    columns, values = _select_list(Order, _ORDER)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(_INSERT).format(
+                table=sql.Identifier(Order._meta.db_table),
+                columns=columns,
+                values=values,
+                days=sql.Literal(DAYS),
+                share=sql.Literal(BIG_SHARE),
+                merchants=sql.Literal(MERCHANTS),
+                count=sql.Literal(order_count),
+                pairs=sql.SQL(pairs),
+            )
+        )
+        cursor.execute("VACUUM ANALYZE")
+    big = merchants[0]
+    return big.pk, Order.objects.filter(merchant=big).count()
+
+
+def staff_client(merchant_id: int) -> Any:
+    """A test Client signed in (password and second factor) as an operator of the merchant."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from backoffice.models import Membership, Role
+
+    user = get_user_model().objects.create_user(f"bench{merchant_id}", password=secrets.token_hex(8))
+    Membership.objects.create(user=user, merchant_id=merchant_id, role=Role.OPERATOR)
+    device = TOTPDevice.objects.create(user=user, name="mportal", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
