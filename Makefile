@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install messages migrate demo serve test checks lint format bench worker beat clean
+.PHONY: install messages migrate demo serve test checks lint format bench bench-remittance bench-search bench-export worker beat clean
 
 install: $(VENV)/.installed
 
@@ -49,7 +49,16 @@ test: lint checks
 
 # Benchmarks print figures; they are not tests. Needs the local PostgreSQL.
 bench: install
-	$(PY) bench/api.py
+	$(PY) -m bench.api
+
+bench-remittance: install
+	$(PY) -m bench.remittance
+
+bench-search: install
+	$(PY) -m bench.search
+
+bench-export: install
+	$(PY) -m bench.export
 
 # Scale-out: Celery worker and beat on Redis (set REDIS_URL and DATABASE_URL first).
 worker: install
