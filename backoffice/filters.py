@@ -12,6 +12,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,7 +70,10 @@ class OrderFilter(django_filters.FilterSet):
     terminal = django_filters.ModelChoiceFilter(
         label=_("Terminal"), queryset=None, to_field_name="terminal_id", field_name="terminal"
     )
-    status = django_filters.TypedChoiceFilter(label=_("Status"), choices=OrderStatus.choices, coerce=int)
+    # Typed choice fields have no empty choice of their own: without one, a browser sends the first option.
+    status = django_filters.TypedChoiceFilter(
+        label=_("Status"), choices=[*BLANK_CHOICE_DASH, *OrderStatus.choices], coerce=int
+    )
     action_code = django_filters.TypedChoiceFilter(label=_("Action code"), choices=[], coerce=int)
     card_last4 = django_filters.CharFilter(label=_("Card last 4 digits"), method="filter_last4")
     three_ds = django_filters.ChoiceFilter(label=_("3-D Secure"), choices=[], method="filter_three_ds")
@@ -90,7 +94,8 @@ class OrderFilter(django_filters.FilterSet):
         self.merchant = merchant
         self.filters["terminal"].queryset = merchant_terminals(merchant=merchant)
         self.filters["action_code"].extra["choices"] = [
-            (code, f"{code} · {text}") for code, text in sorted(action_code_descriptions().items())
+            *BLANK_CHOICE_DASH,
+            *((code, f"{code} · {text}") for code, text in sorted(action_code_descriptions().items())),
         ]
         self.filters["three_ds"].extra["choices"] = [
             (value or NOT_APPLICABLE, label) for value, label in ThreeDSStatus.choices

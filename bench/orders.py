@@ -4,11 +4,13 @@
 production, with throw-away secrets), migrates, seeds MERCHANTS merchants and `orders` orders with one
 INSERT ... SELECT generate_series, runs VACUUM ANALYZE, and drops the database on the way out.
 
-The data: merchant 0 ("big") holds BIG_SHARE of the orders, the others share the rest evenly. Orders
-are spread over the last DAYS days; 85% paid (remitted the day after, unless from the last day), 15%
-declined (action code 116); amounts 1.000 to 900.999 TND; 5,000 buyer e-mails per 50,000 orders; card
-last 4 digits from 10,000 values. Pseudo-random columns come from multiplicative hashes of the series
-number, so a run is reproducible.
+The data: merchant 0 ("big") holds one order in BIG_SHARE (10%), the other merchants share the rest
+evenly. Orders are spread evenly over the last DAYS days and inserted oldest first, as a live table
+fills up (so the heap order follows created_at, which matters to PostgreSQL's range and bitmap scans).
+85% are paid (remitted the next day, unless from the last day), 15% declined (action code 116);
+amounts 1.000 to 900.999 TND; EMAILS buyer e-mails in all (a tenth of them at the big merchant);
+card last 4 digits from 10,000 values. Pseudo-random columns come from a multiplicative hash of the
+series number, so a run is reproducible.
 """
 
 from __future__ import annotations
@@ -141,7 +143,7 @@ _ORDER = {
 _INSERT = """
 INSERT INTO {table} ({columns}) SELECT {values} FROM (
     SELECT g, h, 1000 + h % 900000 AS amount, lpad((h % 10000)::text, 4, '0') AS last4,
-           now() - (h % ({days} * 86400)) * interval '1 second' AS created_at,
+           now() - ({count} - g) * ({days} * 86400.0 / {count}) * interval '1 second' AS created_at,
            CASE WHEN g % {share} = 0 THEN 0 ELSE 1 + g % ({merchants} - 1) END AS n
     FROM (SELECT g, (g::bigint * 2654435761) % 2147483647 AS h FROM generate_series(1, {count}) AS g) AS x
 ) AS s JOIN (VALUES {pairs}) AS t(n, merchant_id, terminal_id) ON t.n = s.n

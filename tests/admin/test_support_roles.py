@@ -169,3 +169,15 @@ def test_agent_changes_are_audited_with_the_merchant(agent_client):
     assert response.status_code == 302, response.content.decode()[:3000]
     event = AuditEvent.objects.get(action=AuditAction.ADMIN_CHANGE, merchant=merchant)
     assert "Renamed" in event.detail and event.user is not None
+
+
+def test_bulk_deletion_is_not_offered_and_a_single_deletion_is_audited(superuser_client):
+    from fraud.models import BinRange
+
+    bins = BinRange.objects.create(low="999999", high="999999", brand="VISA", country="TN", issuer="Test")
+    listing = superuser_client.get("/admin/fraud/binrange/").content.decode()
+    assert 'value="delete_selected"' not in listing
+    response = superuser_client.post(f"/admin/fraud/binrange/{bins.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not BinRange.objects.filter(pk=bins.pk).exists()
+    event = AuditEvent.objects.get(action=AuditAction.ADMIN_DELETE)
+    assert "binrange" in event.detail and event.object_id == str(bins.pk)

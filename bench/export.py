@@ -1,0 +1,178 @@
+"""Rate and memory of the orders export (CSV and XLSX) beside PostgreSQL's own COPY of the same rows.
+
+Run from the project root, with the virtualenv active (PostgreSQL on 127.0.0.1:5432, user postgres):
+
+    python -m bench.export                   # 2,000,000 orders; the big merchant's 200,000 are exported
+    python -m bench.export --orders 200000   # smaller
+    python -m bench.export --keep            # leave the database clictopay_bench_search behind
+
+What it does: bench.orders builds the database (see there), then exports every order of the big
+merchant, as the back-office export of an empty search selects them (backoffice.export_jobs
+.export_queryset), three ways, each in a fresh child process that reports its time and peak memory
+(ru_maxrss): `COPY (SELECT <the same columns>) TO STDOUT (FORMAT csv)` through psycopg, the reference;
+backoffice.exports.csv_write (French labels and decimals) to a byte counter; backoffice.exports
+.xlsx_write to a temporary file. Targets: CSV at least 50% of COPY's rows/s; XLSX at least 8,000
+rows/s; peak memory under 150 MB for 1 million rows (the writers stream with a server-side cursor, so
+the peak should not grow with the row count). Never part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.orders import bench_database, django_setup, log
+
+ROOT = Path(__file__).resolve().parent.parent
+CSV_RATIO_TARGET = 0.50
+XLSX_RATE_TARGET = 8_000
+PEAK_MB_TARGET = 150.0
+MODES = ("copy", "csv", "xlsx")
+
+
+class Counter:
+    """A write-only sink that keeps nothing: we measure the writer, not a disk."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        return len(data)
+
+
+def _copy(queryset: Any) -> tuple[int, int]:
+    import psycopg
+    from django.db import connection
+
+    from backoffice.exports import FIELDS
+
+    query, params = queryset.values_list(*FIELDS).query.sql_with_params()
+    connection.ensure_connection()
+    raw = connection.connection  # the psycopg connection: COPY cannot take server-side parameters
+    statement = psycopg.ClientCursor(raw).mogrify(query, params)
+    size = lines = 0
+    with raw.cursor() as cursor:
+        copy_sql = f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, DELIMITER ';', HEADER)"
+        with cursor.copy(copy_sql) as copy:  # type: ignore[arg-type]
+            for data in copy:
+                size += len(data)
+                lines += bytes(data).count(b"\n")
+    return lines - 1, size
+
+
+def _child(mode: str, merchant_id: int) -> None:
+    django_setup()
+    from django.utils import translation
+    from openpyxl import LXML  # imported before the first reading, like the rest of the app
+
+    from backoffice import exports
+    from backoffice.export_jobs import export_queryset
+    from payments.models import Merchant
+
+    translation.activate("fr")
+    merchant = Merchant.objects.get(pk=merchant_id)
+    queryset = export_queryset(merchant=merchant, query="")
+    before = _rss_kb()
+    started = time.perf_counter()
+    if mode == "copy":
+        rows, size = _copy(queryset)
+    elif mode == "csv":
+        sink = Counter()
+        rows, size = exports.csv_write(queryset, sink), sink.size  # type: ignore[arg-type]
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "orders.xlsx"
+            rows = exports.xlsx_write(queryset, str(path))
+            size = path.stat().st_size
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "bytes": size,
+                "seconds": seconds,
+                "rss_before_kb": before,
+                "rss_peak_kb": peak,
+                "lxml": LXML,
+            }
+        )
+    )
+
+
+def _rss_kb() -> int:
+    """The resident memory now (ru_maxrss is the high-water mark, imports included)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+
+
+def _run_child(mode: str, merchant_id: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.export", "--child", mode, "--merchant", str(merchant_id)],
+        cwd=ROOT, env=os.environ.copy(), check=True, capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orders", type=int, default=2_000_000)
+    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
+    parser.add_argument("--merchant", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.merchant)
+        return
+    with bench_database(args.orders, keep=args.keep) as seeded:
+        from django.db import connections
+
+        connections.close_all()
+        results = {mode: _run_child(mode, seeded.big_merchant_id) for mode in MODES}
+    _report(results, seeded.big_orders)
+
+
+def _report(results: dict[str, dict[str, Any]], big_orders: int) -> None:
+    rate = {mode: r["rows"] / r["seconds"] for mode, r in results.items()}
+    log(f"\nbig merchant's orders exported: {big_orders:,}")
+    head = ("writer", "rows", "MB", "seconds", "rows/s", "RSS before", "peak", "growth")
+    log("{:<6} {:>9} {:>7} {:>8} {:>9} {:>11} {:>7} {:>7}".format(*head))
+    for mode, r in results.items():
+        assert r["rows"] == big_orders, (mode, r["rows"], big_orders)
+        before, peak = r["rss_before_kb"] / 1024, r["rss_peak_kb"] / 1024
+        log(
+            f"{mode:<6} {r['rows']:>9,} {r['bytes'] / 1e6:>7.1f} {r['seconds']:>8.2f} {rate[mode]:>9,.0f} "
+            f"{before:>9.0f}MB {peak:>5.0f}MB {peak - before:>5.1f}MB"
+        )
+    ratio = rate["csv"] / rate["copy"]
+    peaks = {mode: results[mode]["rss_peak_kb"] / 1024 for mode in ("csv", "xlsx")}
+    checks = [
+        (f"CSV / COPY rate {ratio:.2f}, target >= {CSV_RATIO_TARGET:.2f}", ratio >= CSV_RATIO_TARGET),
+        (
+            f"XLSX {rate['xlsx']:,.0f} rows/s (lxml {'on' if results['xlsx']['lxml'] else 'OFF'}), "
+            f"target >= {XLSX_RATE_TARGET:,}",
+            rate["xlsx"] >= XLSX_RATE_TARGET,
+        ),
+        *(
+            (f"{mode.upper()} peak {peak:.0f} MB for {big_orders:,} rows, target < {PEAK_MB_TARGET:.0f} MB "
+             "(for 1,000,000 rows: flat if the growth does not scale with the rows)", peak < PEAK_MB_TARGET)
+            for mode, peak in peaks.items()
+        ),
+    ]  # fmt: skip
+    for text, ok in checks:
+        log(f"{'OK    ' if ok else 'MISSED'} {text}")
+
+
+if __name__ == "__main__":
+    main()
