@@ -19,8 +19,11 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fraud import services as fraud_services
+from fraud.forms import CountryRuleForm
+from fraud.models import CountryRule
 from payments.admin import ApiAccountAdmin, ApiAccountInline, MerchantAdmin
-from payments.models import ApiAccount, Merchant
+from payments.models import ApiAccount, Contract, Merchant, Terminal
 
 from . import support
 from .admin_audit import AuditedAdminMixin
@@ -60,6 +63,27 @@ class MembershipInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class CountryRuleInline(admin.StackedInline):
+    """The merchant's country rule, set on its own page like the rest (supervisors: the permission decides).
+
+    Its form asks twice, as on the rule's own page: the first save shows what it would have refused.
+    """
+
+    model = CountryRule
+    form = CountryRuleForm
+    fields = [
+        "ip_mode",
+        "ip_countries",
+        "ip_unknown",
+        "card_mode",
+        "card_countries",
+        "card_unknown",
+        "impact_token",
+    ]
+    max_num = 1
+    can_delete = False
+
+
 class ExtractionSettingsInline(admin.StackedInline):
     model = ExtractionSettings
     fields = ["enabled", "format", "emails"]
@@ -75,7 +99,32 @@ class OnboardingMerchantAdmin(AuditedAdminMixin, MerchantAdmin):
     """The merchant's page: its contracts, API accounts, back-office users and daily extraction."""
 
     change_form_template = "admin/payments/merchant/onboarding_change_form.html"
-    inlines = [*MerchantAdmin.inlines, ApiAccountInline, MembershipInline, ExtractionSettingsInline]
+    inlines = [
+        *MerchantAdmin.inlines,
+        ApiAccountInline,
+        MembershipInline,
+        ExtractionSettingsInline,
+        CountryRuleInline,
+    ]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is Contract:
+            super().save_formset(request, form, formset, change)
+            for contract_form in formset.forms:  # the first terminal typed with its contract
+                terminal_id = (
+                    contract_form.cleaned_data.get("new_terminal_id") if contract_form.is_valid() else ""
+                )
+                if terminal_id and contract_form.instance.pk:
+                    terminal = Terminal.objects.create(
+                        contract=contract_form.instance, terminal_id=terminal_id
+                    )
+                    self.log_addition(request, terminal, [{"added": {}}])  # into the audit journal too
+            return None
+        if formset.model is not CountryRule:
+            return super().save_formset(request, form, formset, change)
+        for rule in formset.save(commit=False):  # through the service: it notes who set the rule
+            fraud_services.country_rule_save(rule=rule, user=request.user)
+        return None
 
     def get_urls(self) -> list[URLPattern]:
         def route(suffix: str, view: Any, name: str) -> URLPattern:

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
@@ -66,12 +67,34 @@ class ContractAdmin(admin.ModelAdmin):
     inlines = [TerminalInline]
 
 
+class ContractInlineForm(forms.ModelForm):
+    """A contract, and a terminal to add with it, so a merchant is onboarded from one page."""
+
+    new_terminal_id = forms.CharField(
+        label=_("add a terminal"),
+        max_length=16,
+        required=False,
+        help_text=_("The terminal id given by the bank; more terminals on the contract's page."),
+    )
+
+    class Meta:
+        model = Contract
+        fields = CONTRACT_FIELDS
+
+    def clean_new_terminal_id(self) -> str:
+        terminal_id = self.cleaned_data["new_terminal_id"].strip()
+        if terminal_id and Terminal.objects.filter(terminal_id=terminal_id).exists():
+            raise forms.ValidationError(gettext("This terminal id is already used."))
+        return terminal_id
+
+
 class ContractInline(admin.StackedInline):
-    """Contracts edited on the merchant's page; their terminals on the contract's own page (linked)."""
+    """Contracts edited on the merchant's page, each with a first terminal; more on the contract's page."""
 
     model = Contract
+    form = ContractInlineForm
     extra = 0
-    fields = [*CONTRACT_FIELDS, "terminals_link"]
+    fields = [*CONTRACT_FIELDS, "new_terminal_id", "terminals_link"]
     readonly_fields = ["terminals_link"]
     filter_horizontal = ["currencies", "payment_methods"]
     show_change_link = True
@@ -79,7 +102,7 @@ class ContractInline(admin.StackedInline):
     @admin.display(description=_("terminals"))
     def terminals_link(self, contract: Contract) -> str:
         if contract.pk is None:
-            return gettext("Save the merchant first, then add terminals on the contract's page.")
+            return "—"
         ids = ", ".join(contract.terminals.values_list("terminal_id", flat=True)) or "—"
         url = reverse("admin:payments_contract_change", args=[contract.pk])
         return format_html('{} · <a href="{}">{}</a>', ids, url, gettext("Edit the terminals"))

@@ -38,7 +38,7 @@ def merchant_add_data() -> dict[str, Any]:
         "return_method": "GET",
         "callback_url": "https://newshop.example.tn/callback",
         "callback_method": "POST",
-        **empty_inlines("api_accounts", "memberships", "extraction_settings"),
+        **empty_inlines("api_accounts", "memberships", "extraction_settings", "country_rule"),
         "contracts-TOTAL_FORMS": "1",
         "contracts-INITIAL_FORMS": "0",
         "contracts-MAX_NUM_FORMS": "1000",
@@ -178,3 +178,53 @@ def test_the_merchant_page_speaks_the_support_agents_language(superuser_client, 
         f"/admin/payments/merchant/{merchant.pk}/change/", headers={"accept-language": language}
     )
     assert f'lang="{language}" dir="{direction}"' in response.content.decode()
+
+
+def test_country_rule_is_set_on_the_merchant_page_after_seeing_its_impact(superuser_client):
+    import re
+
+    from fraud.models import CountryRule
+
+    data = merchant_add_data() | {
+        "country_rule-TOTAL_FORMS": "1",
+        "country_rule-0-ip_mode": "block",
+        "country_rule-0-ip_countries": "FR, us",
+        "country_rule-0-ip_unknown": "allow",
+        "country_rule-0-card_mode": "off",
+        "country_rule-0-card_unknown": "allow",
+    }
+    onboard(superuser_client)  # the merchant exists; the rule is set on its change page
+    merchant = Merchant.objects.get(code="newshop")
+    contract = merchant.contracts.get()
+    data |= {
+        "contracts-INITIAL_FORMS": "1",
+        "contracts-0-id": contract.pk,
+        "contracts-0-merchant": merchant.pk,
+        "api_accounts-TOTAL_FORMS": str(merchant.api_accounts.count()),
+        "api_accounts-INITIAL_FORMS": str(merchant.api_accounts.count()),
+    }
+    for index, account in enumerate(merchant.api_accounts.all()):
+        data |= {f"api_accounts-{index}-id": account.pk, f"api_accounts-{index}-merchant": merchant.pk}
+    url = f"/admin/payments/merchant/{merchant.pk}/change/"
+    first = superuser_client.post(url, data)
+    page = first.content.decode()
+    assert first.status_code == 200 and "would have refused 0 of the 0 orders" in page
+    assert not CountryRule.objects.filter(merchant=merchant).exists()
+    token = re.search(r'name="country_rule-0-impact_token" value="([0-9a-f]+)"', page).group(1)
+    second = superuser_client.post(url, data | {"country_rule-0-impact_token": token})
+    assert second.status_code == 302, second.content.decode()[:2000]
+    rule = CountryRule.objects.get(merchant=merchant)
+    assert (rule.ip_mode, rule.ip_countries, rule.set_by.username) == ("block", ["FR", "US"], "root")
+
+
+def test_the_first_terminal_is_added_with_its_contract_on_the_merchant_page(superuser_client):
+    data = merchant_add_data() | {"contracts-0-new_terminal_id": "T9000001"}
+    response = superuser_client.post("/admin/payments/merchant/add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    terminal = Terminal.objects.get(terminal_id="T9000001")
+    assert terminal.contract.merchant.code == "newshop" and terminal.is_active
+    assert AuditEvent.objects.filter(action=AuditAction.ADMIN_ADD, object_id=str(terminal.pk)).exists()
+    again = superuser_client.post(
+        "/admin/payments/merchant/add/", data | {"code": "othershop", "name": "Other"}
+    )
+    assert "This terminal id is already used." in again.content.decode()

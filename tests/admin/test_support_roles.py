@@ -150,6 +150,7 @@ def test_agent_changes_are_audited_with_the_merchant(agent_client):
         ("api_accounts", 0),
         ("memberships", 0),
         ("extraction_settings", 0),
+        ("country_rule", 0),
     ):
         data |= {
             f"{prefix}-TOTAL_FORMS": total,
