@@ -8,7 +8,7 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.models import AuditAction, AuditEvent, Membership, Role
-from payments.models import ApiAccount, Contract, Merchant, Order, PaymentMethod, Terminal
+from payments.models import ApiAccount, Contract, Merchant, Order, OrderStatus, PaymentMethod, Terminal
 from tests.backoffice.conftest import current_code
 from tests.factories import currency, make_merchant
 
@@ -111,6 +111,13 @@ def test_merchant_onboarded_in_the_admin_registers_an_order_and_sees_it_in_mport
     )
     order = Order.objects.get(order_id=answer["orderId"])
     assert order.merchant == merchant and order.amount == 12_500
+    # A buyer pays it on the hosted page (onboarding allowed one method; the test card needs Visa).
+    merchant.contracts.get().payment_methods.set(PaymentMethod.objects.all())
+    buyer = Client()
+    card = {"pan": "4111111111111111", "expiry": "12/30", "cvv": "123", "cardholder_name": "New Buyer"}
+    assert buyer.post(answer["formUrl"], card).status_code == 302
+    order.refresh_from_db()
+    assert (order.status, order.masked_pan) == (OrderStatus.DEPOSITED, "411111**1111")
 
     # The first back-office administrator signs in, enrols a TOTP device and sees the order.
     response = superuser_client.post(
@@ -128,6 +135,7 @@ def test_merchant_onboarded_in_the_admin_registers_an_order_and_sees_it_in_mport
     device = TOTPDevice.objects.get(user=user)
     shop.post("/mportal/login/setup/", {"code": current_code(device)})
     assert "NEW-1" in shop.get("/mportal/orders/").content.decode()
+    assert "411111**1111" in shop.get(f"/mportal/orders/{order.order_id}/").content.decode()
 
 
 def test_api_credentials_are_never_readable_again(superuser_client):
