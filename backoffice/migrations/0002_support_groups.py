@@ -67,7 +67,7 @@ def remove_groups(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("backoffice", "0004_support_admin"),
+        ("backoffice", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("payments", "0003_remittance"),
