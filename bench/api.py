@@ -46,8 +46,9 @@ from urllib.parse import urlencode
 
 import psycopg
 
+from bench.pg import drop_database, recreate_database
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 HOST = "127.0.0.1"
 
 API_USER = "demo-api"
@@ -105,17 +106,6 @@ def bench_env(database: str) -> dict[str, str]:
 
 def db_url(database: str) -> str:
     return f"postgresql://postgres@{HOST}:5432/{database}"
-
-
-def recreate_database(database: str) -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{database}"')
-
-
-def drop_database(database: str) -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def manage(env: dict[str, str], *args: str) -> None:

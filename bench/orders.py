@@ -23,11 +23,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from bench.pg import drop_database, recreate_database, select_list
+
 DB_NAME = "clictopay_bench_search"
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 MERCHANTS = 500
 BIG_SHARE = 10  # one order in BIG_SHARE belongs to the big merchant: 10%
@@ -45,11 +45,6 @@ class Seeded:
 
 def log(message: str) -> None:
     print(message, flush=True)
-
-
-def _admin(statement: str) -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL(statement).format(sql.Identifier(DB_NAME)))
 
 
 def django_setup() -> None:
@@ -74,8 +69,7 @@ def django_setup() -> None:
 
 @contextmanager
 def bench_database(order_count: int, *, keep: bool = False) -> Iterator[Seeded]:
-    _admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-    _admin("CREATE DATABASE {}")
+    recreate_database(DB_NAME)
     try:
         django_setup()
         from django.core.management import call_command
@@ -91,24 +85,7 @@ def bench_database(order_count: int, *, keep: bool = False) -> Iterator[Seeded]:
 
         connections.close_all()
         if not keep:
-            _admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-
-
-def _select_list(model: Any, overrides: dict[str, str]) -> tuple[sql.Composable, sql.Composable]:
-    """Columns and SELECT expressions for every concrete field: overrides, else NULL or the default."""
-    columns, values = [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key and field.name not in overrides:
-            continue
-        columns.append(sql.Identifier(field.column))
-        if field.name in overrides:
-            values.append(sql.SQL(overrides[field.name]))
-        elif field.null:
-            values.append(sql.SQL("NULL"))
-        else:
-            default = field.get_default()
-            values.append(sql.Literal(default if not isinstance(default, dict) else "{}"))
-    return sql.SQL(", ").join(columns), sql.SQL(", ").join(values)
+            drop_database(DB_NAME)
 
 
 # Per series number g: h is a hash spreading it over [0, 2^31); paid unless h % 100 < 15.
@@ -171,7 +148,7 @@ def _seed(order_count: int) -> tuple[int, int]:
     pairs = ", ".join(
         f"({n}, {m.pk}, {t.pk})" for n, (m, t) in enumerate(zip(merchants, terminals, strict=True))
     )
-    columns, values = _select_list(Order, _ORDER)
+    columns, values = select_list(Order, _ORDER)
     with connection.cursor() as cursor:
         cursor.execute(
             sql.SQL(_INSERT).format(

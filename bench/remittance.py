@@ -29,12 +29,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from psycopg import sql
+
+from bench.pg import drop_database, recreate_database, select_list
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "clictopay_bench_remit"
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 MERCHANTS = 50
 REFUNDS = 10_000
@@ -50,36 +50,6 @@ def _django(media_root: str) -> None:
     import django
 
     django.setup()
-
-
-def _recreate_database() -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
-
-
-def _drop_database() -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
-
-
-def _select_list(model: Any, overrides: dict[str, str]) -> tuple[sql.Composable, sql.Composable]:
-    """Columns and SELECT expressions for every concrete field: overrides, else NULL or the default."""
-    columns, values = [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key and field.name not in overrides:
-            continue
-        columns.append(sql.Identifier(field.column))
-        if field.name in overrides:
-            values.append(sql.SQL(overrides[field.name]))
-        elif field.null:
-            values.append(sql.SQL("NULL"))
-        else:
-            default = field.get_default()
-            values.append(
-                sql.Literal(json.dumps(default)) if isinstance(default, dict) else sql.Literal(default)
-            )
-    return sql.SQL(", ").join(columns), sql.SQL(", ").join(values)
 
 
 def _seed(order_count: int) -> None:
@@ -133,7 +103,7 @@ def _seed(order_count: int) -> None:
     )
     with connection.cursor() as cursor:
         for overrides, count in ((waiting, order_count), (remitted, REFUNDS)):
-            columns, values = _select_list(Order, overrides)
+            columns, values = select_list(Order, overrides)
             cursor.execute(
                 sql.SQL(insert).format(
                     table=sql.Identifier(Order._meta.db_table),
@@ -144,7 +114,7 @@ def _seed(order_count: int) -> None:
                     merchants=sql.Literal(MERCHANTS),
                 )
             )
-        columns, values = _select_list(
+        columns, values = select_list(
             Operation,
             {"order": "o.id", "kind": "'refund'", "amount": "o.refunded_amount", "success": "true",
              "actor_type": "'staff'", "created_at": "now() - interval '30 minutes'"},
@@ -199,7 +169,7 @@ def main() -> None:
         _child()
         return
     media = tempfile.mkdtemp(prefix="bench-remit-")
-    _recreate_database()
+    recreate_database(DB_NAME)
     try:
         _django(media)
         from django.core.management import call_command
@@ -222,7 +192,7 @@ def main() -> None:
             from django.db import connection
 
             connection.close()
-            _drop_database()
+            drop_database(DB_NAME)
 
 
 def _print(report: dict[str, Any], media: str, order_count: int) -> None:
