@@ -12,6 +12,7 @@ def _fast_hashing_and_clean_cache(settings):  # type: ignore[no-untyped-def]
     settings.LANGUAGE_CODE = "en"
     cache.clear()
     credentials._verified.clear()
+    credentials._accounts.clear()
     selectors._descriptions_until = 0.0  # action-code descriptions are re-read in every test
     yield
     cache.clear()

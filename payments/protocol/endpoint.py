@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from payments.errors import ErrorCode, OperationRefused
 from payments.models import ApiAccount, Language
 from payments.services import credentials
+from payments.services.credentials import StaleCredentials
 
 from . import params, throttle
 
@@ -31,27 +32,55 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _authenticate(request: HttpRequest, values: dict[str, str]) -> ApiAccount:
+def _authenticate(request: HttpRequest, values: dict[str, str], *, guarded: bool) -> ApiAccount:
+    """The caller's API account. `guarded`: the handler checks the account's row versions itself in its
+    statement (raising StaleCredentials if they changed), so an account verified earlier may be reused."""
     ip = client_ip(request)
     denied = OperationRefused(ErrorCode.BAD_VALUE, _("Access denied."))
     if throttle.is_blocked(ip):
         raise denied
     username, password = values.get("userName", ""), values.get("password", "")
-    account = (
-        credentials.api_account_verify(username=username, password=password)
-        if username and password and "\x00" not in username  # PostgreSQL refuses NUL in text
-        else None
-    )
+    if not (username and password and "\x00" not in username):  # PostgreSQL refuses NUL in text
+        account = None
+    elif guarded and (known := credentials.api_account_cached(username=username, password=password)):
+        return known
+    else:
+        account = credentials.api_account_verify(username=username, password=password)
     if account is None:
         throttle.note_failure(ip)
         raise denied
     return account
 
 
+def _answer(request: HttpRequest, values: dict[str, str], handler: Handler, guarded: bool) -> dict[str, Any]:
+    account = _authenticate(request, values, guarded=guarded)
+    if not hasattr(account, "row_versions"):
+        return _handle(request, values, handler, account)
+    try:
+        return _handle(request, values, handler, account)
+    except (StaleCredentials, OperationRefused):
+        # Verified earlier by this process and not re-read: the account or merchant changed (the guarded
+        # statement wrote nothing), or the call is refused anyway. Either way answer from a fresh read, so
+        # a revoked account only ever hears "Access denied".
+        credentials.api_account_forget(username=values["userName"], password=values["password"])
+        return _handle(request, values, handler, _authenticate(request, values, guarded=False))
+
+
+def _handle(
+    request: HttpRequest, values: dict[str, str], handler: Handler, account: ApiAccount
+) -> dict[str, Any]:
+    asked = values.get("language", "")
+    with translation.override(asked if asked in Language.values else account.merchant.default_language):
+        return handler(request, values, account)
+
+
 def protocol_method(
-    *, capitalised: bool = False
+    *, capitalised: bool = False, guarded: bool = False
 ) -> Callable[[Handler], Callable[[HttpRequest], JsonResponse]]:
-    """Wrap a method's handler: any failure answers HTTP 200 with the protocol's error keys, never a 500."""
+    """Wrap a method's handler: any failure answers HTTP 200 with the protocol's error keys, never a 500.
+
+    `guarded`: the handler honours the account's `row_versions` (see credentials.RowVersions).
+    """
     code_key, message_key = ("ErrorCode", "ErrorMessage") if capitalised else ("errorCode", "errorMessage")
 
     def decorate(handler: Handler) -> Callable[[HttpRequest], JsonResponse]:
@@ -63,11 +92,7 @@ def protocol_method(
             asked = values.get("language", "")
             with translation.override(asked if asked in Language.values else settings.LANGUAGE_CODE):
                 try:
-                    account = _authenticate(request, values)
-                    with translation.override(
-                        asked if asked in Language.values else account.merchant.default_language
-                    ):
-                        return json_answer(handler(request, values, account))
+                    return json_answer(_answer(request, values, handler, guarded))
                 except OperationRefused as refusal:
                     return json_answer({code_key: str(int(refusal.code)), message_key: refusal.message})
                 except Exception:

@@ -12,7 +12,7 @@ from payments.models import ActorType, ApiAccount, AuthorizationType, Order
 from payments.services import orders
 from payments.services.common import Actor
 
-from . import params, render
+from . import lookup, params, render
 from .endpoint import SUCCESS, protocol_method
 
 
@@ -60,12 +60,12 @@ def form_url(request: HttpRequest, order: Order) -> str:
     return f"{base}/payment/merchants/{order.merchant.code}/{page}?mdOrder={order.order_id}"
 
 
-@protocol_method()
+@protocol_method(guarded=True)
 def register(request: HttpRequest, values: dict[str, str], account: ApiAccount) -> dict[str, Any]:
     return _register(request, values, account, AuthorizationType.ONE_PHASE)
 
 
-@protocol_method()
+@protocol_method(guarded=True)
 def register_pre_auth(request: HttpRequest, values: dict[str, str], account: ApiAccount) -> dict[str, Any]:
     return _register(request, values, account, AuthorizationType.TWO_PHASE)
 
@@ -113,16 +113,19 @@ def get_order_status(request: HttpRequest, values: dict[str, str], account: ApiA
     return render.order_status(order)
 
 
-@protocol_method()
+@protocol_method(guarded=True)
 def get_order_status_extended(
     request: HttpRequest, values: dict[str, str], account: ApiAccount
 ) -> dict[str, Any]:
-    if values.get("orderId"):
-        order = selectors.order_by_order_id(merchant=account.merchant, order_id=values["orderId"])
-    elif values.get("orderNumber"):
-        order = selectors.order_by_order_number(merchant=account.merchant, order_number=values["orderNumber"])
-    else:
+    order_id, order_number = values.get("orderId", ""), values.get("orderNumber", "")
+    if not (order_id or order_number):
         raise OperationRefused(ErrorCode.NO_REFERENCE, _("The parameter orderId or orderNumber is missing."))
+    if lookup.is_guarded(account):
+        order = lookup.order_guarded(account=account, order_id=order_id, order_number=order_number)
+    elif order_id:
+        order = selectors.order_by_order_id(merchant=account.merchant, order_id=order_id)
+    else:
+        order = selectors.order_by_order_number(merchant=account.merchant, order_number=order_number)
     if order is None:
         raise OperationRefused(ErrorCode.NOT_FOUND, _("The order is not known."))
     return render.order_status_extended(orders.order_expire_if_due(order=order))

@@ -53,7 +53,7 @@ def check_transition(order: Order, kind: str) -> None:
     raise OperationRefused(ErrorCode.BAD_STATE, messages[OrderStatus(order.status)])
 
 
-def record(
+def build_operation(
     order: Order,
     kind: str,
     *,
@@ -64,7 +64,8 @@ def record(
     idempotency_key: str | None = None,
     detail: str = "",
 ) -> Operation:
-    operation = Operation.objects.create(
+    """The history row of `kind` on `order`, not saved yet."""
+    return Operation(
         order=order,
         kind=kind,
         amount=amount,
@@ -76,6 +77,12 @@ def record(
         idempotency_key=idempotency_key,
         detail=detail[:255],
     )
+
+
+def record(order: Order, kind: str, *, actor: Actor, **facts: object) -> Operation:
+    """Write the history row of `kind` on `order` (see build_operation), and queue its notification."""
+    operation = build_operation(order, kind, actor=actor, **facts)  # type: ignore[arg-type]
+    operation.save(force_insert=True)
     # Locked orders come with their merchant: a shop without a callback URL costs no query here.
     if order.merchant.callback_url:
         operation_notify(order=order, operation=operation)  # the notification is queued on commit

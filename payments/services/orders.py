@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,8 @@ from payments.models import (
     Terminal,
 )
 
-from .common import SYSTEM, Actor, check_transition, lock_order, record, store_card
+from . import register_statement
+from .common import SYSTEM, Actor, build_operation, check_transition, lock_order, record, store_card
 
 EXPIRED_ACTION_CODE = -2007
 UNPAID = frozenset({OrderStatus.REGISTERED, OrderStatus.AUTHENTICATING})
@@ -77,10 +78,8 @@ def order_register(
         raise OperationRefused(
             ErrorCode.BAD_VALUE, _("Two-phase payments are not allowed for this merchant.")
         )
-    terminal = terminal_for(merchant=merchant, currency=currency)
     order = Order(
         merchant=merchant,
-        terminal=terminal,
         order_number=request.order_number,
         currency=currency,
         amount=request.amount,
@@ -97,6 +96,12 @@ def order_register(
         expires_at=request.expires_at or timezone.now() + timedelta(seconds=session_seconds),
     )
     try:
+        versions = getattr(actor.api_account, "row_versions", None)
+        if versions is not None and connection.vendor == "postgresql":
+            operation = build_operation(order, OperationKind.REGISTER, actor=actor, amount=order.amount)
+            register_statement.insert_registered(order, operation, versions)
+            return order
+        order.terminal = terminal_for(merchant=merchant, currency=currency)
         with transaction.atomic():
             order.save()
             record(order, OperationKind.REGISTER, actor=actor, amount=order.amount)

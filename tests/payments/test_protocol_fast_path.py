@@ -1,0 +1,159 @@
+"""register.do and getOrderStatusExtended.do for an account this process verified already (PostgreSQL).
+
+They then run one guarded statement (payments.services.register_statement, payments.protocol.lookup),
+which must write and answer exactly what the ordinary path does, and see any change of the account or
+its merchant at once.
+"""
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from payments.models import ApiAccount, Currency, Operation, OperationKind, Order
+from tests.factories import make_api_account, make_merchant, make_order
+from tests.payments.test_protocol_transport import ORDER, credentials_of, post
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the guarded statements are PostgreSQL's (xmin, ctid)"
+)
+
+# Columns that differ between any two orders, whatever path wrote them.
+UNIQUE_PER_ORDER = {"id", "order_id", "order_number", "created_at", "updated_at", "expires_at"}
+
+
+@pytest.fixture
+def account() -> ApiAccount:
+    return make_api_account(merchant=make_merchant(two_phase_allowed=True))
+
+
+def _register(client: Any, account: ApiAccount, number: str, **extra: str) -> dict[str, Any]:
+    return post(client, "register", {**credentials_of(account), **ORDER, "orderNumber": number, **extra})
+
+
+def _work(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_a_known_account_registers_in_one_statement(client, account):
+    _register(client, account, "T-1")  # verifies the account: the ordinary path
+
+    with CaptureQueriesContext(connection) as queries:
+        answer = _register(client, account, "T-2")
+
+    assert "orderId" in answer
+    assert len(_work(queries)) == 1
+    assert Order.objects.get(order_number="T-2").operations.get().kind == OperationKind.REGISTER
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["register", "registerPreAuth"])
+def test_both_paths_write_the_same_order_and_operation(client, account, method):
+    extra = {"description": "Deux cafés", "jsonParams": '{"email": "a@b.tn", "phone": "+21622000000"}'}
+    first = post(client, method, {**credentials_of(account), **ORDER, **extra, "orderNumber": "T-1"})
+    second = post(client, method, {**credentials_of(account), **ORDER, **extra, "orderNumber": "T-2"})
+
+    ordinary = Order.objects.filter(order_id=first["orderId"]).values().get()
+    guarded = Order.objects.filter(order_id=second["orderId"]).values().get()
+    assert {k: v for k, v in guarded.items() if k not in UNIQUE_PER_ORDER} == {
+        k: v for k, v in ordinary.items() if k not in UNIQUE_PER_ORDER
+    }
+    assert guarded["json_params"] == {"email": "a@b.tn", "phone": "+21622000000"}
+    operations = [Operation.objects.filter(order_id=row["id"]).values().get() for row in (ordinary, guarded)]
+    for operation in operations:
+        del operation["id"], operation["order_id"], operation["created_at"]
+    assert operations[0] == operations[1]
+    assert second["formUrl"].endswith(f"mdOrder={second['orderId']}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "revoke",
+    [
+        lambda account: ApiAccount.objects.filter(pk=account.pk).update(is_active=False),
+        lambda account: type(account.merchant).objects.filter(pk=account.merchant_id).update(is_active=False),
+    ],
+    ids=["account deactivated", "merchant deactivated"],
+)
+@pytest.mark.parametrize("method", ["register", "getOrderStatusExtended"])
+def test_a_revoked_account_is_refused_at_once(client, account, revoke, method):
+    order = make_order(merchant=account.merchant)
+    values = {**credentials_of(account), **ORDER, "orderId": str(order.order_id), "language": "en"}
+    assert post(client, method, values).get("errorCode", "0") == "0"
+
+    revoke(account)
+
+    assert post(client, method, {**values, "orderNumber": "T-2"}) == {
+        "errorCode": "5",
+        "errorMessage": "Access denied.",
+    }
+    assert not Order.objects.filter(order_number="T-2").exists()
+
+
+@pytest.mark.django_db
+def test_a_change_of_the_merchant_is_seen_at_once(client, account):
+    _register(client, account, "T-1")
+    type(account.merchant).objects.filter(pk=account.merchant_id).update(default_language="ar")
+
+    answer = _register(client, account, "T-2")
+
+    assert "/payment_ar.html?" in answer["formUrl"]
+    assert Order.objects.get(order_number="T-2").language == "ar"
+
+
+@pytest.mark.django_db
+def test_a_currency_without_terminal_and_a_taken_number_get_their_own_errors(client, account):
+    _register(client, account, "T-1")
+    usd = Currency.objects.get(alpha_code="USD").numeric_code
+
+    not_allowed = _register(client, account, "T-2", currency=usd, language="en")
+    taken = _register(client, account, "T-1", language="en")
+
+    assert not_allowed["errorCode"] == "3"
+    assert taken == {"errorCode": "1", "errorMessage": "The order number is already used by this merchant."}
+    assert list(Order.objects.values_list("order_number", flat=True)) == ["T-1"]
+    assert Operation.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_statement_is_atomic_on_its_own(client, account):
+    _register(client, account, "T-1")
+    assert "orderId" in _register(client, account, "T-2")
+
+    assert _register(client, account, "T-2", language="en")["errorCode"] == "1"
+    assert "orderId" in _register(client, account, "T-3")  # the connection is still usable
+    assert sorted(Order.objects.values_list("order_number", flat=True)) == ["T-1", "T-2", "T-3"]
+    assert Operation.objects.count() == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["orderId", "orderNumber"])
+def test_a_known_account_reads_a_status_in_one_statement(client, account, key):
+    order = make_order(merchant=account.merchant)
+    values = {**credentials_of(account), "orderId": str(order.order_id), "orderNumber": order.order_number}
+    values.pop("orderNumber" if key == "orderId" else "orderId")
+    ordinary = post(client, "getOrderStatusExtended", values)
+
+    with CaptureQueriesContext(connection) as queries:
+        guarded = post(client, "getOrderStatusExtended", values)
+
+    assert guarded == ordinary
+    assert guarded["orderNumber"] == order.order_number
+    assert guarded["terminalId"] == order.terminal.terminal_id
+    assert len(_work(queries)) == 1
+
+
+@pytest.mark.django_db
+def test_a_known_account_still_cannot_read_an_unknown_or_foreign_order(client, account):
+    mine = make_order(merchant=account.merchant)
+    foreign = make_order(merchant=make_merchant())
+    values = {**credentials_of(account), "language": "en"}
+    post(client, "getOrderStatusExtended", {**values, "orderId": str(mine.order_id)})
+
+    for order_id in (str(foreign.order_id), "0b053986-d364-4b77-b86a-d8ef1fa67d3a", "not-a-uuid"):
+        answer = post(client, "getOrderStatusExtended", {**values, "orderId": order_id})
+        assert answer == {"errorCode": "6", "errorMessage": "The order is not known."}
+    answer = post(client, "getOrderStatusExtended", {**values, "orderNumber": foreign.order_number})
+    assert answer == {"errorCode": "6", "errorMessage": "The order is not known."}
