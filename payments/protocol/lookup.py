@@ -1,23 +1,49 @@
-"""The status calls' order look-up in one statement, for an API account verified earlier by this process.
+"""The status call's order look-up in one statement, for an API account verified earlier by this process.
 
-The statement reads the order and its terminal and checks the account's row versions (see
-credentials.RowVersions) at once. When it finds nothing, the order may be unknown or the account changed:
-StaleCredentials sends the call the ordinary way, which tells the two apart.
+The statement, prepared once per connection, reads the order and its terminal and checks the
+account's row versions (see credentials.RowVersions) at once. When it finds nothing, the order may be
+unknown or the account changed: StaleCredentials sends the call the ordinary way, which tells the two
+apart.
 """
 
 import uuid
+from functools import cache
+from typing import Any
 
 from django.db import connection
 
 from payments.models import ApiAccount, Order, Terminal
+from payments.prepared import PreparedStatement
 from payments.services.credentials import RowVersions, StaleCredentials
 
+_FIELDS = Order._meta.concrete_fields
 _SQL = (
-    f"SELECT o.*, t.terminal_id AS terminal_code FROM {Order._meta.db_table} o "  # noqa: S608 (model names)
-    f"LEFT JOIN {Terminal._meta.db_table} t ON t.id = o.terminal_id "
+    f"SELECT {', '.join(f'o.{f.column}' for f in _FIELDS)}, t.terminal_id "  # noqa: S608 (model names)
+    f"FROM {Order._meta.db_table} o LEFT JOIN {Terminal._meta.db_table} t ON t.id = o.terminal_id "
     f"WHERE o.merchant_id = %s AND o.{{key}} = %s AND EXISTS ({RowVersions.GUARD})"
 )
-_BY = {"order_id": _SQL.format(key="order_id"), "order_number": _SQL.format(key="order_number")}
+_BY = {
+    key: PreparedStatement(f"ctp_order_by_{key}", _SQL.format(key=key))
+    for key in ("order_id", "order_number")
+}
+
+
+@cache
+def _converters() -> list[tuple[int, Any, list[Any]]]:
+    """What Django applies to each column read (e.g. JSON text to a dict), as its model iterable does."""
+    found = []
+    for index, field in enumerate(_FIELDS):
+        column = field.get_col(Order._meta.db_table)
+        if converters := connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            found.append((index, column, converters))
+    return found
+
+
+def _order_from(row: list[Any]) -> Order:
+    for index, column, converters in _converters():
+        for convert in converters:
+            row[index] = convert(row[index], column, connection)
+    return Order.from_db(connection.alias, [f.attname for f in _FIELDS], row)
 
 
 def is_guarded(account: ApiAccount) -> bool:
@@ -29,18 +55,24 @@ def order_guarded(*, account: ApiAccount, order_id: str = "", order_number: str 
     versions: RowVersions = account.row_versions  # type: ignore[attr-defined]
     if order_id:
         try:
-            key, sql = uuid.UUID(order_id), _BY["order_id"]
+            key, statement = uuid.UUID(order_id), _BY["order_id"]
         except ValueError:
             raise StaleCredentials from None
-    else:
-        key, sql = order_number, _BY["order_number"]
-    found = next(iter(Order.objects.raw(sql, [account.merchant_id, key, *versions.params])), None)
-    if found is None:
+    elif "\x00" in order_number:  # PostgreSQL refuses it; the ordinary path answers "not known"
         raise StaleCredentials
-    if found.terminal_id is not None:
+    else:
+        key, statement = order_number, _BY["order_number"]
+    with connection.cursor() as cursor:
+        cursor.execute(statement.ready(cursor), [account.merchant_id, key, *versions.params])
+        row = cursor.fetchone()
+    if row is None:
+        raise StaleCredentials
+    *values, terminal_code = row
+    order = _order_from(values)
+    if order.terminal_id is not None:
         terminal = Terminal.from_db(
-            connection.alias, ["id", "terminal_id"], [found.terminal_id, found.terminal_code]
+            connection.alias, ["id", "terminal_id"], [order.terminal_id, terminal_code]
         )
-        Order.terminal.field.set_cached_value(found, terminal)
-    found.merchant = account.merchant
-    return found
+        Order.terminal.field.set_cached_value(order, terminal)
+    order.merchant = account.merchant
+    return order

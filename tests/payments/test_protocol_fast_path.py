@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from payments.models import ApiAccount, Currency, Operation, OperationKind, Order
+from payments.models import ApiAccount, Currency, Operation, OperationKind, Order, OrderStatus
 from tests.factories import make_api_account, make_merchant, make_order
 from tests.payments.test_protocol_transport import ORDER, credentials_of, post
 
@@ -33,7 +33,12 @@ def _register(client: Any, account: ApiAccount, number: str, **extra: str) -> di
 
 
 def _work(queries: CaptureQueriesContext) -> list[str]:
-    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # Savepoints are the test transaction's; PREPARE runs once per connection.
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "PREPARE"))
+    ]
 
 
 @pytest.mark.django_db
@@ -124,14 +129,17 @@ def test_outside_a_transaction_the_statement_is_atomic_on_its_own(client, accoun
 
     assert _register(client, account, "T-2", language="en")["errorCode"] == "1"
     assert "orderId" in _register(client, account, "T-3")  # the connection is still usable
-    assert sorted(Order.objects.values_list("order_number", flat=True)) == ["T-1", "T-2", "T-3"]
-    assert Operation.objects.count() == 3
+    connection.close()  # a new session knows no prepared statement: it prepares again
+    assert "orderId" in _register(client, account, "T-4")
+    assert sorted(Order.objects.values_list("order_number", flat=True)) == ["T-1", "T-2", "T-3", "T-4"]
+    assert Operation.objects.count() == 4
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", ["orderId", "orderNumber"])
 def test_a_known_account_reads_a_status_in_one_statement(client, account, key):
-    order = make_order(merchant=account.merchant)
+    order = make_order(merchant=account.merchant, status=OrderStatus.DEPOSITED)
+    Order.objects.filter(pk=order.pk).update(json_params={"email": "a@b.tn"}, buyer_ip="196.203.1.1")
     values = {**credentials_of(account), "orderId": str(order.order_id), "orderNumber": order.order_number}
     values.pop("orderNumber" if key == "orderId" else "orderId")
     ordinary = post(client, "getOrderStatusExtended", values)
@@ -141,6 +149,9 @@ def test_a_known_account_reads_a_status_in_one_statement(client, account, key):
 
     assert guarded == ordinary
     assert guarded["orderNumber"] == order.order_number
+    assert guarded["merchantOrderParams"] == [{"name": "email", "value": "a@b.tn"}]
+    assert guarded["ip"] == "196.203.1.1"
+    assert guarded["cardAuthInfo"]["maskedPan"] == order.masked_pan
     assert guarded["terminalId"] == order.terminal.terminal_id
     assert len(_work(queries)) == 1
 
