@@ -122,7 +122,8 @@ def test_a_currency_without_terminal_and_a_taken_number_get_their_own_errors(cli
     assert Operation.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback, as the other tests with real commits (see tests/legacy/test_announce.py).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_outside_a_transaction_the_statement_is_atomic_on_its_own(client, account):
     _register(client, account, "T-1")
     assert "orderId" in _register(client, account, "T-2")
