@@ -87,9 +87,11 @@ def _has_administrator(memberships: dict[int, Membership]) -> bool:
 
 @contextmanager
 def _change(*, request: HttpRequest, merchant: Merchant, action: str, target_id: str) -> Iterator[None]:
-    """A refusal rolls the change back, then is recorded (outside that transaction) and reaches the caller."""
+    """One transaction for the change. A refusal rolls it back, then is recorded (outside that
+    transaction, so the row stays) and reaches the caller."""
     try:
-        yield
+        with transaction.atomic():
+            yield
     except MemberRefused as refusal:
         audit_record(
             action=action,
