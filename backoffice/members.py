@@ -104,6 +104,11 @@ def _change(*, request: HttpRequest, merchant: Merchant, action: str, target_id:
         raise
 
 
+def _known_role(role: str) -> None:
+    if role not in Role.values:  # the forms offer only these; the database refuses others too
+        raise MemberRefused(_("This role does not exist."))
+
+
 def _lock(*, merchant: Merchant, request: HttpRequest) -> tuple[dict[int, Membership], Membership]:
     """Lock the merchant's memberships (by user id) and return them with the acting administrator's."""
     memberships = {
@@ -167,6 +172,7 @@ def member_create(
     """
     with _change(request=request, merchant=merchant, action=AuditAction.USER_CREATE, target_id=""):
         _lock(merchant=merchant, request=request)
+        _known_role(role)
         done = TemporaryPassword.objects.filter(issue_key=key).select_related("user").first()
         if done is not None and done.merchant_id == merchant.pk:
             return done.user, None
@@ -200,6 +206,7 @@ def member_role_set(*, request: HttpRequest, merchant: Merchant, user_id: int, r
     with _change(request=request, merchant=merchant, action=AuditAction.USER_CHANGE, target_id=str(user_id)):
         memberships, actor = _lock(merchant=merchant, request=request)
         target = _locked_target(memberships, actor, user_id, MemberAction.ROLE)
+        _known_role(role)
         if target.role == role:
             return False
         before, target.role = target.role, role

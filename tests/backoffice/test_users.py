@@ -424,3 +424,32 @@ def test_switching_only_to_an_active_membership(merchant, admin, client_of_admin
     assert client_of_admin.get("/mportal/merchant/").status_code == 405
     assert client_of_admin.get(HOME).context["request"].merchant == merchant
     assert not AuditEvent.objects.filter(action=AuditAction.MERCHANT_SWITCH).exists()
+
+
+def test_support_viewing_as_the_merchant_sees_its_users_and_changes_nothing(merchant, operator):
+    from tests.admin.conftest import AGENT_GROUP, client_for, make_support_user
+
+    client = client_for(make_support_user(group=AGENT_GROUP))
+    client.post(f"/admin/payments/merchant/{merchant.pk}/view-as/")
+    page = client.get("/mportal/users/")
+    assert page.status_code == 200 and operator.username in page.content.decode()
+    assert client.get(f"/mportal/users/{operator.pk}/").status_code == 200
+    for action in ("role", "deactivate", "password", "two-factor"):
+        url = f"/mportal/users/{operator.pk}/{action}/"
+        assert client.post(url, {"key": key(), "role": Role.VIEWER}).status_code == 403, url
+    assert add_user(client, "intruder").status_code == 403
+    membership = membership_of(operator, merchant)
+    assert (membership.role, membership.is_active) == (Role.OPERATOR, True)
+    operator.refresh_from_db()
+    assert operator.check_password(PASSWORD) and TOTPDevice.objects.filter(user=operator).exists()
+    assert not get_user_model().objects.filter(username="intruder").exists()
+
+
+def test_services_refuse_an_unknown_role(merchant, admin, operator, rf):
+    from backoffice import members
+
+    request = rf.post("/")
+    request.user = admin
+    with pytest.raises(members.MemberRefused):
+        members.member_role_set(request=request, merchant=merchant, user_id=operator.pk, role="owner")
+    assert membership_of(operator, merchant).role == Role.OPERATOR
