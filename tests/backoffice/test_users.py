@@ -212,6 +212,27 @@ def test_an_unchanged_temporary_password_does_not_open_a_second_session(merchant
     assert (event.username, event.detail) == ("sami", "temporary password spent")
 
 
+def test_two_sign_ins_racing_with_one_temporary_password_open_one_session(
+    merchant, operator, client_of_admin
+):
+    response = client_of_admin.post(f"/mportal/users/{operator.pk}/password/", {"key": key()})
+    password = shown_password(response)
+    first, second = Client(), Client()
+    for client in (first, second):  # both give the password before either gives a code
+        response = client.post("/mportal/login/", {"username": operator.username, "password": password})
+        assert response["Location"] == "/mportal/login/code/"
+    device = TOTPDevice.objects.get(user=operator)
+    assert (
+        first.post("/mportal/login/code/", {"code": current_code(device)})["Location"] == "/mportal/password/"
+    )
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)  # the same code again, for the test's sake
+    response = second.post("/mportal/login/code/", {"code": current_code(device)})
+    assert response["Location"] == "/mportal/login/"  # the claim is taken: no second session
+    assert second.get(HOME).status_code == 302
+    assert "temporary password was used" in second.get("/mportal/login/").content.decode()
+    assert first.get("/mportal/password/").status_code == 200
+
+
 def test_an_expired_temporary_password_is_refused(merchant, client_of_admin):
     password = shown_password(add_user(client_of_admin, "sami"))
     TemporaryPassword.objects.filter(user__username="sami").update(
