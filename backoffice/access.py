@@ -10,9 +10,11 @@ from typing import TypeAlias
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 
 from payments.models import Merchant
 
@@ -41,20 +43,53 @@ def is_fully_signed_in(request: HttpRequest) -> bool:
     return bool(user.is_authenticated and user.is_active and getattr(user, "is_verified", lambda: False)())
 
 
+def usable_memberships(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membership]:
+    """The memberships that open a merchant's back-office: active, of an active merchant."""
+    return Membership.objects.filter(user_id=user.pk, is_active=True, merchant__is_active=True)
+
+
 def active_membership(request: HttpRequest) -> Membership | None:
-    """The membership chosen in this session, else the user's first one."""
-    memberships = Membership.objects.select_related("merchant", "merchant__default_currency").filter(
-        user=request.user, merchant__is_active=True
+    """The membership chosen in this session, else the user's first one.
+
+    Read on every request, so a membership deactivated by the merchant's administrator closes that
+    merchant at once, even to a session opened before.
+    """
+    memberships = usable_memberships(request.user).select_related(
+        "merchant", "merchant__default_currency", "user__temporary_password"
     )
     chosen = request.session.get(ACTIVE_MERCHANT_SESSION_KEY)
     found = memberships.filter(merchant_id=chosen).first() if chosen else None
     return found or memberships.order_by("pk").first()
 
 
-def merchant_required(role: str = Role.VIEWER) -> Callable[[View], View]:
+def must_change_password(membership: Membership) -> bool:
+    """The user signed in with a password someone else chose (a reset or a new account)."""
+    try:
+        return bool(membership.user.temporary_password.applies())
+    except ObjectDoesNotExist:
+        return False
+
+
+def other_memberships(request: HttpRequest, current: Membership) -> SimpleLazyObject:
+    """The user's other merchants, for the header's switch menu: read only when a page shows it."""
+    return SimpleLazyObject(
+        lambda: list(
+            usable_memberships(request.user)
+            .exclude(pk=current.pk)
+            .select_related("merchant")
+            .order_by("merchant__name", "merchant__code")
+        )
+    )
+
+
+def merchant_required(
+    role: str = Role.VIEWER, *, with_temporary_password: bool = False
+) -> Callable[[View], View]:
     """Decorator: sign-in with two factors, a membership, and at least `role`, else no page.
 
     A stranger goes to the sign-in page; a user without a merchant or with too small a role gets 403.
+    A user signed in with a temporary password sees the password change page before anything else
+    (`with_temporary_password` marks that page).
     """
 
     def decorate(view: View) -> View:
@@ -67,10 +102,13 @@ def merchant_required(role: str = Role.VIEWER) -> Callable[[View], View]:
             membership = active_membership(request)
             if membership is None:
                 return render(request, "backoffice/no_merchant.html", status=403)
+            if must_change_password(membership) and not with_temporary_password:
+                return redirect("backoffice:password-change")
             if not membership.allows(role):
                 raise PermissionDenied
             request.membership = membership  # type: ignore[attr-defined]
             request.merchant = membership.merchant  # type: ignore[attr-defined]
+            request.other_memberships = other_memberships(request, membership)  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
         return wrapper

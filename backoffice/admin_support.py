@@ -58,7 +58,7 @@ def shown_once(
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    fields = ["user", "role", "created_at"]
+    fields = ["user", "role", "is_active", "created_at"]
     readonly_fields = ["created_at"]
     raw_id_fields = ["user"]
 
@@ -271,7 +271,7 @@ class SupportApiAccountAdmin(AuditedAdminMixin, ApiAccountAdmin):
 
 
 class UserMembershipInline(MembershipInline):
-    fields = ["merchant", "role", "created_at"]
+    fields = ["merchant", "role", "is_active", "created_at"]
     autocomplete_fields = ["merchant"]
     raw_id_fields = []
 

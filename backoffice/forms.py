@@ -5,12 +5,16 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from payments.cards import digits_only, luhn_valid
 from payments.models import Currency
 
 from .amounts import parse_major, to_minor_exact
+from .models import Role
 
 
 class SignInForm(forms.Form):
@@ -26,6 +30,16 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+class NewPasswordForm(PasswordChangeForm):
+    """The password change form, refusing to keep the current password (a temporary one above all)."""
+
+    def clean_new_password1(self) -> str:
+        password: str = self.cleaned_data["new_password1"]
+        if self.user.check_password(password):
+            raise forms.ValidationError(_("Choose a password different from the current one."))
+        return password
 
 
 class IdempotentForm(forms.Form):
@@ -153,3 +167,23 @@ class ExtractionSettingsForm(forms.Form):
         for address in addresses:
             forms.EmailField().clean(address)
         return ", ".join(addresses)
+
+
+class MemberCreateForm(IdempotentForm):
+    username = forms.CharField(label=_("User name"), max_length=150, validators=[UnicodeUsernameValidator()])
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
+
+    def clean_username(self) -> str:
+        username: str = get_user_model().normalize_username(self.cleaned_data["username"].strip())
+        return username
+
+
+class MemberRoleForm(IdempotentForm):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class MerchantSwitchForm(forms.Form):
+    merchant = forms.IntegerField(widget=forms.HiddenInput)

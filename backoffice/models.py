@@ -29,6 +29,8 @@ class Membership(models.Model):
         "payments.Merchant", models.CASCADE, related_name="memberships", verbose_name=_("merchant")
     )
     role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.VIEWER)
+    # Set off by the merchant's administrator: the user keeps their account and other merchants, not this one.
+    is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
@@ -47,6 +49,55 @@ class Membership(models.Model):
 
     def allows(self, role: str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+class TemporaryPassword(models.Model):
+    """A password someone else chose for the user (shown once to an administrator): it opens one session,
+    which must replace it before anything else.
+
+    It holds the hash it set: once the password is set any other way (by the user, or by support in the
+    admin), the row no longer applies, without every writer of passwords having to know about it.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        primary_key=True,
+        related_name="temporary_password",
+        verbose_name=_("user"),
+    )
+    merchant = models.ForeignKey(
+        "payments.Merchant", models.CASCADE, related_name="+", verbose_name=_("merchant")
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    password_hash = models.CharField(max_length=128)
+    # The confirmation form's key: the same form posted twice issues one password, not two.
+    issue_key = models.UUIDField(unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("temporary password")
+        verbose_name_plural = _("temporary passwords")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    def applies(self) -> bool:
+        """The user's password is still the one this row set."""
+        return self.password_hash == self.user.password
+
+    def spent(self) -> bool:
+        """Used for a sign-in already, or too old: it opens nothing more."""
+        return self.used_at is not None or self.expires_at <= timezone.now()
 
 
 class AuditAction(models.TextChoices):
@@ -75,6 +126,7 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor devices reset")
     SUPPORT_VIEW_START = "support_view_start", _("View as merchant started")
     SUPPORT_VIEW_END = "support_view_end", _("View as merchant ended")
+    MERCHANT_SWITCH = "merchant_switch", _("Merchant switched")
 
 
 class AuditOutcome(models.TextChoices):

@@ -5,9 +5,10 @@ from datetime import date
 from typing import Any
 
 from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fraud.models import BlacklistEntry, FraudCheck
 from fraud.selectors import blacklist_entry_for_order, fraud_checks_for_order
@@ -23,7 +24,8 @@ from payments.models import (
     Terminal,
 )
 
-from .models import AuditEvent, DailyExtraction, Export
+from .access import usable_memberships
+from .models import AuditEvent, DailyExtraction, Export, Membership
 
 
 def order_list(*, merchant: Merchant) -> QuerySet[Order]:
@@ -118,6 +120,32 @@ def api_account_get(*, merchant: Merchant, account_id: int) -> ApiAccount:
 
 def audit_list(*, merchant: Merchant) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(merchant=merchant).select_related("user")
+
+
+def member_list(*, merchant: Merchant) -> QuerySet[Membership]:
+    """The merchant's users (deactivated ones too), with whether they set up two-factor and whether they
+    also belong to another merchant (never which one: that is the other merchant's business)."""
+    return (
+        Membership.objects.filter(merchant=merchant)
+        .select_related("user", "user__temporary_password")
+        .annotate(
+            two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)),
+            elsewhere=Exists(
+                Membership.objects.filter(user=OuterRef("user")).exclude(merchant=OuterRef("merchant"))
+            ),
+        )
+        .order_by("user__username")
+    )
+
+
+def member_get(*, merchant: Merchant, user_id: int) -> Membership:
+    """One of the merchant's users by user id; another merchant's user is a 404."""
+    return get_object_or_404(member_list(merchant=merchant), user_id=user_id)
+
+
+def switchable_membership_get(*, user: Any, merchant_id: int) -> Membership:
+    """The user's usable membership of `merchant_id`; any other merchant (or a deactivated one) is a 404."""
+    return get_object_or_404(usable_memberships(user).select_related("merchant"), merchant_id=merchant_id)
 
 
 def remittance_list(*, merchant: Merchant) -> QuerySet[Remittance]:

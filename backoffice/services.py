@@ -20,7 +20,7 @@ from payments.services import credentials, orders
 from payments.services.common import Actor
 
 from .audit import audit_record
-from .models import AuditAction, AuditOutcome
+from .models import AuditAction, AuditOutcome, TemporaryPassword
 
 # Refunds from the portal carry their own namespace, so a shop's externalRefundId can never collide.
 PORTAL_REFUND_PREFIX = "mportal-"
@@ -157,8 +157,9 @@ def merchant_callback_key_rotate(*, request: HttpRequest, merchant: Merchant) ->
 
 
 def user_password_change(*, request: HttpRequest, user: AbstractBaseUser, password: str) -> None:
-    """Set the signed-in user's own password (already validated by the form)."""
+    """Set the signed-in user's own password (already validated by the form); a temporary one is gone."""
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
+        TemporaryPassword.objects.filter(user_id=user.pk).delete()
         audit_record(action=AuditAction.PASSWORD_CHANGE, request=request, user=user, target=user)

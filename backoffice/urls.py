@@ -13,6 +13,7 @@ from .views import (
     order_actions,
     orders,
     remittances,
+    users,
 )
 
 app_name = "backoffice"
@@ -53,6 +54,18 @@ urlpatterns = [
         extractions.extraction_api,
         name="extraction-api",
     ),
+    # The merchant's users, for its administrators, and switching merchants
+    path("users/", users.user_list_page, name="user-list"),
+    path("users/new/", users.user_create_page, name="user-create"),
+    path("users/<int:user_id>/", users.user_detail_page, name="user-detail"),
+    path("users/<int:user_id>/role/", users.user_role_page, name="user-role"),
+    path(
+        "users/<int:user_id>/deactivate/", users.user_access_page, {"active": False}, name="user-deactivate"
+    ),
+    path("users/<int:user_id>/reactivate/", users.user_access_page, {"active": True}, name="user-reactivate"),
+    path("users/<int:user_id>/password/", users.user_password_page, name="user-password"),
+    path("users/<int:user_id>/two-factor/", users.user_two_factor_page, name="user-two-factor"),
+    path("merchant/", users.merchant_switch_page, name="merchant-switch"),
     path("remittances/", remittances.remittance_list_page, name="remittance-list"),
     path("remittances/<int:remittance_id>/", remittances.remittance_detail_page, name="remittance-detail"),
     path("remittances/<int:remittance_id>/file/", remittances.remittance_file_page, name="remittance-file"),

@@ -4,8 +4,8 @@ import time
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model, login, logout, update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
@@ -13,15 +13,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .. import two_factor
-from ..access import MerchantRequest, merchant_required
+from .. import members, two_factor
+from ..access import MerchantRequest, merchant_required, must_change_password
 from ..audit import audit_record
-from ..forms import CodeForm, SignInForm
+from ..forms import CodeForm, NewPasswordForm, SignInForm
 from ..models import AuditAction
 from ..services import user_password_change
 from ..signals import FAILURE_REASON_ATTR, LOGOUT_REASON_ATTR
@@ -32,6 +33,9 @@ PENDING_BACKEND_KEY = "bo_pending_backend"
 PENDING_SINCE_KEY = "bo_pending_since"
 PENDING_NEXT_KEY = "bo_pending_next"
 PENDING_SECONDS = 300
+TEMPORARY_PASSWORD_SPENT = gettext_lazy(
+    "This temporary password was used or has expired. Ask your administrator for a new one."
+)
 
 
 def _safe_next(request: HttpRequest, target: str) -> str:
@@ -57,7 +61,10 @@ def login_page(request: HttpRequest) -> HttpResponse:
         user = authenticate(
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
-        if user is not None:
+        if user is not None and members.temporary_password_spent(user):
+            _temporary_password_refused(request, user)
+            form.add_error(None, TEMPORARY_PASSWORD_SPENT)
+        elif user is not None:
             request.session.cycle_key()  # a new session id before anything is trusted in it
             request.session[PENDING_USER_KEY] = user.pk
             request.session[PENDING_BACKEND_KEY] = user.backend  # type: ignore[attr-defined]
@@ -67,6 +74,12 @@ def login_page(request: HttpRequest) -> HttpResponse:
             return redirect(f"backoffice:login-{step}")
         form.add_error(None, _("The user name or the password is wrong."))  # AxesMiddleware may replace it
     return render(request, "backoffice/login.html", {"form": form, "timed_out": timed_out})
+
+
+def _temporary_password_refused(request: HttpRequest, user: AbstractBaseUser) -> None:
+    # Audited as a failed sign-in, and counts towards the lockout like a wrong password.
+    setattr(request, FAILURE_REASON_ATTR, "temporary password spent")
+    user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
 
 
 def _code_failed(request: HttpRequest, user: AbstractBaseUser) -> None:
@@ -84,8 +97,15 @@ def _finish(request: HttpRequest, user: AbstractBaseUser, device: TOTPDevice) ->
     backend = request.session.get(PENDING_BACKEND_KEY, settings.AUTHENTICATION_BACKENDS[-1])
     for key in (PENDING_USER_KEY, PENDING_BACKEND_KEY, PENDING_SINCE_KEY, PENDING_NEXT_KEY):
         request.session.pop(key, None)
+    temporary = members.temporary_password_claim(user)
+    if temporary is False:  # another sign-in used it first
+        _temporary_password_refused(request, user)
+        messages.error(request, TEMPORARY_PASSWORD_SPENT)
+        return redirect("backoffice:login")
     login(request, user, backend=backend)
     otp_login(request, device)
+    if temporary:  # a password someone else knows: replaced before anything else
+        return redirect("backoffice:password-change")
     return redirect(_safe_next(request, target))
 
 
@@ -143,11 +163,12 @@ def logout_page(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@merchant_required()
+@merchant_required(with_temporary_password=True)
 def password_change_page(request: MerchantRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
+    forced = must_change_password(request.membership)
+    form = NewPasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user_password_change(request=request, user=request.user, password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, request.user)  # stay signed in here, out everywhere else
-        return render(request, "backoffice/password_change.html", {"done": True})
-    return render(request, "backoffice/password_change.html", {"form": form})
+        return render(request, "backoffice/password_change.html", {"done": True, "forced": forced})
+    return render(request, "backoffice/password_change.html", {"form": form, "forced": forced})

@@ -6,11 +6,12 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, get_resolver
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from backoffice.models import DailyExtraction, Export, Role
+from backoffice.models import AuditAction, AuditEvent, DailyExtraction, Export, Role
 from fraud.models import BlacklistEntry
 from payments.models import OrderStatus, Remittance
-from tests.backoffice.conftest import make_staff, signed_in
+from tests.backoffice.conftest import PASSWORD, make_staff, signed_in
 from tests.factories import make_api_account, make_merchant, make_order
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,12 @@ OBJECT_PAGES = {
     "extraction-download",
     "remittance-detail",
     "remittance-file",
+    "user-detail",
+    "user-role",
+    "user-deactivate",
+    "user-reactivate",
+    "user-password",
+    "user-two-factor",
 }
 # Pages about the signed-in user's own merchant (or no merchant at all).
 OWN_PAGES = {
@@ -43,7 +50,11 @@ OWN_PAGES = {
     "extraction-list",
     "extraction-token",
     "remittance-list",
+    "user-list",
+    "user-create",
+    "merchant-switch",
 }
+USER_ACTIONS = (AuditAction.USER_CHANGE, AuditAction.USER_CREATE, AuditAction.TWO_FACTOR_RESET)
 SIGN_IN_PAGES = {"login", "login-code", "login-setup", "logout", "language"}
 # Reached with a merchant's API token, not a session: tests/backoffice/test_extractions.py covers it.
 TOKEN_PAGES = {"extraction-api"}
@@ -77,6 +88,7 @@ def theirs(db):  # type: ignore[no-untyped-def]
             merchant=merchant, status=OrderStatus.DEPOSITED, remitted=True, order_number="THEIR-2"
         ),
         "account": make_api_account(merchant=merchant),
+        "member": make_staff(merchant=merchant, role=Role.OPERATOR, username="their-operator"),
         "entry": BlacklistEntry.objects.create(
             merchant=merchant,
             pan_hmac="0" * 64,
@@ -112,6 +124,12 @@ def object_urls(theirs) -> list[str]:  # type: ignore[no-untyped-def]
         "/mportal/extractions/2026-01-15/download/",
         f"/mportal/remittances/{theirs['remittance'].pk}/",
         f"/mportal/remittances/{theirs['remittance'].pk}/file/",
+        f"/mportal/users/{theirs['member'].pk}/",
+        f"/mportal/users/{theirs['member'].pk}/role/",
+        f"/mportal/users/{theirs['member'].pk}/deactivate/",
+        f"/mportal/users/{theirs['member'].pk}/reactivate/",
+        f"/mportal/users/{theirs['member'].pk}/password/",
+        f"/mportal/users/{theirs['member'].pk}/two-factor/",
     ]
 
 
@@ -120,7 +138,7 @@ def test_another_merchants_objects_are_404_on_every_page(theirs):
     client = signed_in(make_staff(merchant=mine, role=Role.ADMINISTRATOR))  # the strongest role
     urls = object_urls(theirs)
     assert len(urls) == len(OBJECT_PAGES)
-    post = {"key": str(uuid.uuid4()), "amount": "1", "reason": "x"}
+    post = {"key": str(uuid.uuid4()), "amount": "1", "reason": "x", "role": Role.ADMINISTRATOR}
     for url in urls:
         assert client.get(url).status_code == 404, url
         assert client.post(url, post).status_code == 404, url
@@ -137,6 +155,21 @@ def test_another_merchants_objects_are_404_on_every_page(theirs):
     assert check_password(API_PASSWORD, theirs["account"].password)
     theirs["entry"].refresh_from_db()
     assert theirs["entry"].removed_at is None
+    member = theirs["member"]
+    membership = member.memberships.get()
+    assert (membership.role, membership.is_active) == (Role.OPERATOR, True)
+    member.refresh_from_db()
+    assert member.check_password(PASSWORD) and TOTPDevice.objects.filter(user=member).exists()
+    assert not AuditEvent.objects.filter(action__in=USER_ACTIONS).exists()  # not even a refusal
+
+
+def test_switching_to_another_merchant_is_404(theirs):
+    mine = make_merchant()
+    client = signed_in(make_staff(merchant=mine, role=Role.ADMINISTRATOR))
+    their_merchant = theirs["member"].memberships.get().merchant
+    response = client.post("/mportal/merchant/", {"merchant": their_merchant.pk})
+    assert response.status_code == 404
+    assert client.get("/mportal/").context["request"].merchant == mine
 
 
 def test_unknown_and_malformed_order_ids_are_404(operator_client):
@@ -155,6 +188,8 @@ def test_own_pages_never_show_another_merchants_data(theirs):
         "/mportal/blacklist/",
         "/mportal/remittances/",
         "/mportal/extractions/",
+        "/mportal/users/",
+        "/mportal/users/new/",
         "/mportal/orders/?reference=THEIR-1",
         "/mportal/orders/?buyer_email=their.buyer@example.tn",
         f"/mportal/orders/?reference={theirs['deposited'].order_id}",
@@ -165,6 +200,7 @@ def test_own_pages_never_show_another_merchants_data(theirs):
             "THEIR-2",
             "THEIR-3",
             theirs["account"].username,
+            theirs["member"].username,
             str(theirs["deposited"].order_id),
         ):
             if secret in url:
