@@ -43,10 +43,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg import sql
 
 from payments.errors import ErrorCode, OperationRefused
 from payments.models import (
@@ -245,16 +246,13 @@ def file_name(remittance: Remittance) -> str:
 def _write_file(remittance: Remittance, terminals: dict[int, str]) -> None:
     """Stream the records to a temporary file, then hand it to the storage (flat memory)."""
     with tempfile.TemporaryFile() as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        writer = csv.writer(text, delimiter=";", lineterminator="\n")
-        writer.writerow(_header(remittance))
-        writer.writerows(_records(remittance, terminals))
-        writer.writerow(_trailer(remittance, remittance.order_count + remittance.refund_count))
-        text.flush()
+        raw.write(_csv_line(_header(remittance)))
+        for block in _records(remittance, terminals):
+            raw.write(block)
+        raw.write(_csv_line(_trailer(remittance, remittance.order_count + remittance.refund_count)))
         raw.seek(0)
         # Remembered on the instance at once, so a failure after this point deletes the file.
         remittance.file.name = default_storage.save(file_name(remittance), File(raw))
-        text.detach()
 
 
 def _header(r: Remittance) -> list[Any]:
@@ -273,7 +271,15 @@ def _trailer(r: Remittance, records: int) -> list[Any]:
     ]  # fmt: skip
 
 
-def _records(remittance: Remittance, terminals: dict[int, str]) -> Iterator[list[Any]]:
+def _records(remittance: Remittance, terminals: dict[int, str]) -> Iterator[bytes | memoryview]:
+    """The D then C records, encoded. PostgreSQL formats them itself (COPY): for a million rows that is
+    seconds less than converting each row in Python. Both ways give the same bytes (tested)."""
+    if connection.vendor == "postgresql":
+        return _records_copied(remittance)
+    return _records_written(remittance, terminals)
+
+
+def _records_written(remittance: Remittance, terminals: dict[int, str]) -> Iterator[bytes]:
     columns = ["terminal_id", "deposited_at", "approval_code", "reference_number", "masked_pan"]
     sales = remittance.orders.order_by("pk").values_list(
         "order_id", "order_number", *columns, "deposited_amount"
@@ -286,13 +292,63 @@ def _records(remittance: Remittance, terminals: dict[int, str]) -> Iterator[list
     for kind, rows in (("D", sales), ("C", credits)):
         for row in rows.iterator(chunk_size=CHUNK):
             seq += 1
-            yield _record(kind, seq, row, terminals, tz)
+            yield _csv_line(_record(kind, seq, row, terminals, tz))
 
 
 def _record(kind: str, seq: int, row: tuple[Any, ...], terminals: dict[int, str], tz: ZoneInfo) -> list[Any]:
     order_id, number, terminal, at, approval, reference, card, amount = row
     at = at.astimezone(tz).isoformat(timespec="seconds")
     return [kind, seq, order_id, number, terminals[terminal], at, approval, reference, card, amount]
+
+
+# The same records as _records_written. Empty text goes out as NULL, which COPY writes bare (it would quote
+# an empty string); times are formatted in the session time zone, set for this transaction only.
+_COPY_SALES = """
+COPY (
+    SELECT 'D', row_number() OVER (ORDER BY o.id), o.order_id, NULLIF(o.order_number, ''), t.terminal_id,
+           to_char(o.deposited_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), NULLIF(o.approval_code, ''),
+           NULLIF(o.reference_number, ''), NULLIF(o.masked_pan, ''), o.deposited_amount
+    FROM payments_order o JOIN payments_terminal t ON t.id = o.terminal_id
+    WHERE o.remittance_id = {remittance}
+    ORDER BY o.id
+) TO STDOUT WITH (FORMAT csv, DELIMITER ';')
+"""
+_COPY_CREDITS = """
+COPY (
+    SELECT 'C', {orders} + row_number() OVER (ORDER BY r.id), o.order_id, NULLIF(o.order_number, ''),
+           t.terminal_id, to_char(r.created_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'),
+           NULLIF(o.approval_code, ''), NULLIF(o.reference_number, ''), NULLIF(o.masked_pan, ''), r.amount
+    FROM payments_operation r
+    JOIN payments_order o ON o.id = r.order_id JOIN payments_terminal t ON t.id = o.terminal_id
+    WHERE r.remittance_id = {remittance}
+    ORDER BY r.id
+) TO STDOUT WITH (FORMAT csv, DELIMITER ';')
+"""
+
+
+def _records_copied(remittance: Remittance) -> Iterator[bytes | memoryview]:
+    params = {"remittance": sql.Literal(remittance.pk), "orders": sql.Literal(remittance.order_count)}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone')")
+        (session_zone,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [settings.TIME_ZONE])
+        for query in (_COPY_SALES, _COPY_CREDITS):
+            # Django's cursor passes no parameters to COPY: the two integers are written in as literals.
+            with cursor.copy(sql.SQL(query).format(**params).as_string(cursor.connection)) as copy:
+                yield from copy
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
+
+
+def _csv_line(values: list[Any]) -> bytes:
+    """One record, `;`-separated, a field quoted when it holds `;`, `"`, CR or LF (as COPY ... CSV does;
+    csv.writer would leave a bare CR, which readers take for the end of the line)."""
+    return (";".join(_csv_field(str(value)) for value in values) + "\n").encode()
+
+
+def _csv_field(text: str) -> str:
+    if any(char in text for char in ';"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _local(moment: datetime) -> str:
