@@ -10,9 +10,12 @@ What it does: (re)creates the PostgreSQL database clictopay_bench_remit, migrate
 merchants (one contract, terminal and currency each), inserts the orders in one INSERT ... SELECT
 generate_series (plus 10,000 orders remitted earlier, each with a refund waiting to be credited),
 runs VACUUM ANALYZE as autovacuum would, then runs `remittance_run` for today in a child process that
-reports its time and peak memory (ru_maxrss before and after). Files are written to a temporary
-MEDIA_ROOT and counted. Targets: under 30 s for 1 million orders, files included; memory flat (the peak
-grows by a few MB, not with the number of rows). Never part of the tests: it needs PostgreSQL on
+reports its time, peak memory (ru_maxrss before and after) and where the time went: the claim of the
+orders and of the refunds (their UPDATE statements), the totals, the files (with their COPY or SELECT
+queries), the commits (which run the deferred foreign-key checks of every claimed order), other queries
+and the rest, in Python. Files are written to a temporary MEDIA_ROOT and counted. Targets: under 30 s
+for 1 million orders, files included; memory flat (the peak grows by a few MB, not with the number of
+rows). Never part of the tests: it needs PostgreSQL on
 127.0.0.1:5432 (user postgres, trust auth).
 """
 

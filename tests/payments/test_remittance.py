@@ -225,6 +225,28 @@ def test_refund_credit_lines_are_remitted_once():
 
 
 @pytest.mark.django_db
+def test_refunds_are_credited_in_their_own_group_only(monkeypatch):
+    monkeypatch.setattr(remittance, "CHUNK", 2)  # claimed a few at a time: none lost between batches
+    first, second = make_merchant(), make_merchant()
+    sales = [paid(first, deposited_at=at(yesterday(), 10)) for _ in range(5)]
+    sales += [paid(first, currency_code="EUR", deposited_at=at(yesterday(), 10))]
+    sales += [paid(second, deposited_at=at(yesterday(), 10)) for _ in range(2)]
+    assert len(run(yesterday(), now=timezone.now())) == 3
+    for order in sales:
+        orders.order_refund(order_pk=order.pk, amount=100 + order.pk, actor=SYSTEM)
+    built = run(timezone.localdate(), until=timezone.now(), now=timezone.now())
+    credited = {(r.merchant_id, r.currency.alpha_code): sorted(r.refunds.values_list("order_id", flat=True))
+                for r in built}  # fmt: skip
+    assert credited == {
+        (first.pk, "TND"): sorted(order.pk for order in sales[:5]),
+        (first.pk, "EUR"): [sales[5].pk],
+        (second.pk, "TND"): sorted(order.pk for order in sales[6:]),
+    }
+    assert all(r.refund_amount == sum(100 + pk for pk in credited[r.merchant_id, r.currency.alpha_code])
+               for r in built)  # fmt: skip
+
+
+@pytest.mark.django_db
 def test_reverse_refused_and_refund_accepted_after_remittance():
     merchant = make_merchant()
     order = paid(merchant)
