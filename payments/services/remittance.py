@@ -17,9 +17,9 @@ currency (TND 3 decimals, EUR/USD 2), times ISO 8601 in Africa/Tunis, dates YYYY
 
 (the header is one line). A field holding `;`, `"`, CR or LF is quoted, `"` doubled. D records are sales
 (orders by id), C records refunds credited to the buyer (by operation id); `seq` runs from 1 over D then
-C records. gross = sum of D amounts, refunds = sum of
-C amounts, commission = gross x bps / 10 000 rounded half up (integer arithmetic, on the sales only:
-the acquirer keeps its fee on refunded sales), net = gross - refunds - commission (may be negative).
+C records. gross = sum of D amounts, refunds = sum of C amounts, commission = gross x bps / 10 000
+rounded half up (integer arithmetic, on the sales only: the acquirer keeps its fee on refunded sales),
+net = gross - refunds - commission (may be negative).
 
 Safety. Orders are claimed by one UPDATE per group whose WHERE re-checks the status and `remitted_at`
 on the target table itself (no sub-query), so under READ COMMITTED PostgreSQL re-evaluates it after
@@ -363,7 +363,7 @@ def _records_copied(remittance: Remittance) -> Iterator[bytes | memoryview]:
 def _csv_line(values: list[Any]) -> bytes:
     """One record, `;`-separated, a field quoted when it holds `;`, `"`, CR or LF (as COPY ... CSV does;
     csv.writer would leave a bare CR, which readers take for the end of the line)."""
-    return (";".join(_csv_field(str(value)) for value in values) + "\n").encode()
+    return (";".join(_csv_field("" if value is None else str(value)) for value in values) + "\n").encode()
 
 
 def _csv_field(text: str) -> str:
