@@ -10,9 +10,12 @@ What it does: (re)creates the PostgreSQL database clictopay_bench_remit, migrate
 merchants (one contract, terminal and currency each), inserts the orders in one INSERT ... SELECT
 generate_series (plus 10,000 orders remitted earlier, each with a refund waiting to be credited),
 runs VACUUM ANALYZE as autovacuum would, then runs `remittance_run` for today in a child process that
-reports its time and peak memory (ru_maxrss before and after). Files are written to a temporary
-MEDIA_ROOT and counted. Targets: under 30 s for 1 million orders, files included; memory flat (the peak
-grows by a few MB, not with the number of rows). Never part of the tests: it needs PostgreSQL on
+reports its time, peak memory (ru_maxrss before and after) and where the time went: the claim of the
+orders and of the refunds (their UPDATE statements), the totals, the files (with their COPY or SELECT
+queries), the commits (which run the deferred foreign-key checks of every claimed order), other queries
+and the rest, in Python. Files are written to a temporary MEDIA_ROOT and counted. Targets: under 30 s
+for 1 million orders, files included; memory flat (the peak grows by a few MB, not with the number of
+rows). Never part of the tests: it needs PostgreSQL on
 127.0.0.1:5432 (user postgres, trust auth).
 """
 
@@ -26,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -133,20 +137,62 @@ def _seed(order_count: int) -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
+class _Phases:
+    """Seconds spent per phase, measured from outside the service: SQL statements by what they touch,
+    the bank files (with their own queries) and the commits (deferred foreign-key checks run there)."""
+
+    KINDS = (
+        ('UPDATE "payments_order"', "claim orders"),
+        ('UPDATE "payments_operation"', "claim refunds"),
+        ("SUM(", "totals"),
+    )
+
+    def __init__(self) -> None:
+        self.seconds: Counter[str] = Counter()
+        self._phase: str | None = None
+
+    def execute(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            if self._phase is None:
+                kind = next((name for marker, name in self.KINDS if marker in sql), "other queries")
+                self.seconds[kind] += time.perf_counter() - started
+
+    def timed(self, phase: str, function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self._phase, started = phase, time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[phase] += time.perf_counter() - started
+                self._phase = None
+
+        return wrapper
+
+
 def _child() -> None:
     """Run the remittance and report, as JSON on stdout, time and memory of this process alone."""
     _django(os.environ["MEDIA_ROOT"])
+    from django.db import connection
     from django.utils import timezone
 
-    from payments.services.remittance import remittance_run
+    from payments.services import remittance
 
+    phases = _Phases()
+    remittance._write_file = phases.timed("files", remittance._write_file)  # type: ignore[method-assign]
+    connection.ensure_connection()
+    connection._commit = phases.timed("commits", connection._commit)  # type: ignore[method-assign]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    built = remittance_run(until=timezone.now(), business_date=timezone.localdate())
+    with connection.execute_wrapper(phases.execute):
+        built = remittance.remittance_run(until=timezone.now(), business_date=timezone.localdate())
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report = {
         "seconds": elapsed,
+        "phases": phases.seconds | {"rest (Python)": elapsed - sum(phases.seconds.values())},
         "rss_before_kb": before,
         "rss_peak_kb": peak,
         "remittances": len(built),
@@ -183,8 +229,10 @@ def main() -> None:
         connection.close()
         out = subprocess.run(
             [sys.executable, "-m", "bench.remittance", "--child"],
-            cwd=ROOT, env=os.environ | {"MEDIA_ROOT": media}, check=True, capture_output=True, text=True,
+            cwd=ROOT, env=os.environ | {"MEDIA_ROOT": media}, capture_output=True, text=True,
         )  # fmt: skip
+        if out.returncode:
+            sys.exit(f"the remittance failed:\n{out.stderr}")
         report = json.loads(out.stdout.strip().splitlines()[-1])
         _print(report, media, args.orders)
     finally:
@@ -211,8 +259,10 @@ def _print(report: dict[str, Any], media: str, order_count: int) -> None:
         f"{TARGET_SECONDS * order_count / 1_000_000:.0f} s: {'OK' if ok_time else 'MISSED'}\n"
         f"memory: {report['rss_before_kb'] / 1024:.0f} MB before, peak {report['rss_peak_kb'] / 1024:.0f} MB "
         f"(+{growth_mb:.1f} MB), target flat (< +{TARGET_MEMORY_GROWTH_MB:.0f} MB): "
-        f"{'OK' if ok_memory else 'MISSED'}"
-    )
+        f"{'OK' if ok_memory else 'MISSED'}\n"
+        "phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in sorted(
+            report["phases"].items(), key=lambda item: -item[1]))
+    )  # fmt: skip
     assert report["orders"] == order_count + 0 and report["refunds"] == REFUNDS, report
     assert lines == order_count + REFUNDS + 2 * len(files), lines
 

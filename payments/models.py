@@ -416,6 +416,14 @@ class Operation(models.Model):
                 name="operation_remitted_only_refunds",
             ),
         ]
+        indexes = [
+            # The refunds the next remittance will credit: small, since credited refunds leave it.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(kind=OperationKind.REFUND, success=True, remittance__isnull=True),
+                name="operation_refund_awaiting",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} ({self.order_id})"

@@ -15,7 +15,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from payments.errors import OperationRefused
-from payments.models import Contract, OperationKind, Order, OrderStatus, Remittance, RemittanceStatus
+from payments.models import (
+    Contract,
+    OperationKind,
+    Order,
+    OrderStatus,
+    Remittance,
+    RemittanceStatus,
+    Terminal,
+)
 from payments.services import orders, remittance
 from payments.services.common import SYSTEM
 from payments.tasks import holds_reverse_expired, remittance_daily
@@ -217,6 +225,28 @@ def test_refund_credit_lines_are_remitted_once():
 
 
 @pytest.mark.django_db
+def test_refunds_are_credited_in_their_own_group_only(monkeypatch):
+    monkeypatch.setattr(remittance, "CHUNK", 2)  # claimed a few at a time: none lost between batches
+    first, second = make_merchant(), make_merchant()
+    sales = [paid(first, deposited_at=at(yesterday(), 10)) for _ in range(5)]
+    sales += [paid(first, currency_code="EUR", deposited_at=at(yesterday(), 10))]
+    sales += [paid(second, deposited_at=at(yesterday(), 10)) for _ in range(2)]
+    assert len(run(yesterday(), now=timezone.now())) == 3
+    for order in sales:
+        orders.order_refund(order_pk=order.pk, amount=100 + order.pk, actor=SYSTEM)
+    built = run(timezone.localdate(), until=timezone.now(), now=timezone.now())
+    credited = {(r.merchant_id, r.currency.alpha_code): sorted(r.refunds.values_list("order_id", flat=True))
+                for r in built}  # fmt: skip
+    assert credited == {
+        (first.pk, "TND"): sorted(order.pk for order in sales[:5]),
+        (first.pk, "EUR"): [sales[5].pk],
+        (second.pk, "TND"): sorted(order.pk for order in sales[6:]),
+    }
+    assert all(r.refund_amount == sum(100 + pk for pk in credited[r.merchant_id, r.currency.alpha_code])
+               for r in built)  # fmt: skip
+
+
+@pytest.mark.django_db
 def test_reverse_refused_and_refund_accepted_after_remittance():
     merchant = make_merchant()
     order = paid(merchant)
@@ -237,16 +267,17 @@ def test_crash_after_half_the_orders_leaves_nothing_and_the_next_run_completes(m
     merchant = make_merchant()
     for _ in range(10):
         paid(merchant)
-    real_record = remittance._record
-    calls = []
+    real_records = remittance._records
 
-    def failing_record(*args):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        if len(calls) > 5:
-            raise OSError("disk full")
-        return real_record(*args)
+    def failing_records(*args):  # type: ignore[no-untyped-def]
+        written = 0
+        for block in real_records(*args):  # COPY gives a block per record, the csv path too
+            yield block
+            written += bytes(block).count(b"\n")
+            if written >= 5:
+                raise OSError("disk full")
 
-    monkeypatch.setattr(remittance, "_record", failing_record)
+    monkeypatch.setattr(remittance, "_records", failing_records)
     with pytest.raises(OSError, match="disk full"):
         run()
     failed = Remittance.objects.get()
@@ -254,11 +285,50 @@ def test_crash_after_half_the_orders_leaves_nothing_and_the_next_run_completes(m
     assert not Order.objects.filter(remitted_at__isnull=False).exists()
     assert not Order.objects.filter(remittance__isnull=False).exists()
     assert files(tmp_path) == []
-    monkeypatch.setattr(remittance, "_record", real_record)
+    monkeypatch.setattr(remittance, "_records", real_records)
     (done,) = run()
     assert done.pk == failed.pk and done.order_count == 10 and done.status == RemittanceStatus.DONE
     assert not done.error and Order.objects.filter(remittance=done).count() == 10
     assert files(tmp_path) == [done.file.path]
+
+
+@pytest.mark.django_db
+def test_awkward_text_is_quoted_so_that_every_record_reads_back():
+    merchant = make_merchant()
+    numbers = ["A;1", 'say "hi"', "line\nbreak", "carriage\rreturn", "\\N", "ünï ت", " spaced "]
+    for number in numbers:
+        paid(merchant, order_number=number)
+    paid(merchant, order_number="no-card", approval_code="", reference_number="", masked_pan="")
+    (done,) = run()
+    lines = records(done)
+    assert [line[3] for line in lines[1:-1]] == [*numbers, "no-card"]
+    assert lines[-2][6:9] == ["", "", ""] and all(len(line) == 10 for line in lines[1:-1])
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_copy_writes_the_same_bytes_as_the_python_writer():
+    merchant = make_merchant()
+    numbers = ["A;1", 'say "hi"', "line\nbreak", "carriage\rreturn", "\\N", "ünï ت", " spaced ", ""]
+    for n, number in enumerate(numbers):
+        moment = at(TODAY, 8, n) + timedelta(microseconds=999_999)  # seconds are cut, not rounded
+        paid(merchant, order_number=number, deposited_at=moment)
+    paid(merchant, approval_code="", reference_number="", masked_pan="", deposited_at=at(TODAY, 9))
+    paid(merchant, deposited_at=datetime(2008, 7, 1, 11, 30, tzinfo=ZoneInfo("UTC")))  # Tunis summer time
+    (first,) = run(yesterday(), now=timezone.now())
+    for order in first.orders.all():
+        orders.order_refund(order_pk=order.pk, amount=1_000, actor=SYSTEM)
+    paid(merchant, deposited_at=timezone.now() - timedelta(seconds=1))
+    (done,) = run(timezone.localdate(), until=timezone.now(), now=timezone.now())
+    assert (first.order_count, done.order_count, done.refund_count) == (10, 1, 10)
+    terminals = dict(Terminal.objects.values_list("pk", "terminal_id"))
+    copied = {built: b"".join(remittance._records_copied(built)) for built in (first, done)}
+    for built, content in copied.items():
+        assert content == b"".join(remittance._records_written(built, terminals))
+        assert content in default_storage.open(built.file.name).read()
+    assert b'"carriage\rreturn"' in copied[first] and b";2008-07-01T13:30:00+02:00;" in copied[first]
+    assert b";2025-03-10T08:00:00+01:00;" in copied[first]  # 08:00:00.999999: cut, not rounded
+    assert copied[done].count(b"\nC;") == 10
 
 
 @pytest.mark.django_db
