@@ -66,10 +66,12 @@ def _decode(sort: SortKey, cursor: str) -> tuple[Any, int] | None:
 
 
 def _after(sort: SortKey, value: Any, pk: int, *, forward: bool) -> Q:
-    # Rows strictly beyond (value, pk) in the walking direction.
+    # Rows strictly beyond (value, pk) in the walking direction. The first, redundant term is the one
+    # an index can start from: without it PostgreSQL reads every row before the cursor and filters them.
     later = sort.descending != forward  # walking towards larger keys?
     op = "gt" if later else "lt"
-    return Q(**{f"{sort.column}__{op}": value}) | Q(**{sort.column: value, f"pk__{op}": pk})
+    beyond = Q(**{f"{sort.column}__{op}": value}) | Q(**{sort.column: value, f"pk__{op}": pk})
+    return Q(**{f"{sort.column}__{op}e": value}) & beyond
 
 
 def keyset_page(
