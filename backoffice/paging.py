@@ -92,7 +92,10 @@ def keyset_page(
         rows.reverse()
     has_next = more if forward else bool(cursor)
     has_previous = bool(cursor) if forward else more
-    capped_count = queryset.order_by()[: COUNT_LIMIT + 1].count()  # COUNT over a LIMIT: bounded work
+    if forward and not cursor and not more:
+        capped_count = len(rows)  # the first page holds every match: nothing more to count
+    else:
+        capped_count = queryset.order_by()[: COUNT_LIMIT + 1].count()  # COUNT over a LIMIT: bounded work
     return KeysetPage(
         rows=rows,
         next_cursor=_encode(sort, rows[-1]) if rows and has_next else None,

@@ -29,7 +29,7 @@ def order_list_page(request: MerchantRequest) -> HttpResponse:
         before=request.GET.get("before", ""),
         per_page=PER_PAGE,
     )
-    table = OrderTable(page.rows, descriptions=selectors.action_code_descriptions(), order_by=sort.token)
+    table = OrderTable(page.rows, descriptions=filterset.descriptions, order_by=sort.token)
     return render(
         request,
         "backoffice/order_list.html",
