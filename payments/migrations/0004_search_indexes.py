@@ -13,7 +13,6 @@ taking INSERTs and UPDATEs while they build.
 
 from typing import Any
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 TRIGRAM_INDEX = "order_number_trigram"
@@ -59,7 +58,8 @@ class Migration(migrations.Migration):
             model_name="order",
             index=models.Index(fields=["merchant", "amount", "id"], name="order_merchant_amount"),
         ),
-        TrigramExtension(),  # pg_trgm; a no-op on other databases
+        # pg_trgm; left in place when going back (another index or database user may rely on it).
+        RunSQLOnPostgreSQL(sql="CREATE EXTENSION IF NOT EXISTS pg_trgm", reverse_sql=migrations.RunSQL.noop),
         RunSQLOnPostgreSQL(
             sql=f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {TRIGRAM_INDEX} "
             "ON payments_order USING gin (UPPER(order_number) gin_trgm_ops)",
