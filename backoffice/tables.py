@@ -72,13 +72,29 @@ class OrderTable(tables.Table):
         super().__init__(*args, **kwargs)
         self.descriptions = descriptions
 
+    # The stock cell renderers: what body_html must reproduce (tests render a table both ways).
+    def render_order_number(self, value: str, record: Order) -> str:
+        url = reverse("backoffice:order-detail", args=[record.order_id])
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_amount(self, value: int, record: Order) -> str:
+        return format_money(value, record.currency)
+
+    def render_status(self, value: Any, record: Order) -> str:
+        return record.get_status_display()
+
+    def render_action_code(self, value: int, record: Order) -> str:
+        description = self.descriptions.get(value, "")
+        return format_html('<span title="{}">{}</span> {}', description, value, description)
+
     def body_html(self) -> SafeString:
         """The rows of <tbody>, as the stock template would render them, at a fraction of the cost.
 
         The stock template renders each cell through the column machinery (a template per date cell,
         a signature inspection per render method): about 0.8 ms a row, most of a page's time. Here
         labels, descriptions, links and formats are resolved once per page and each cell is an
-        f-string; tests/backoffice/test_order_search.py compares both outputs in fr, en and ar.
+        f-string. tests/backoffice/test_order_search.py renders tables both ways (this, and the stock
+        template with the render_* methods above) in fr, en and ar and compares them.
         """
         cell_of = order_cell_formatters(self.descriptions, default=str(self.default))
         columns = [(column.attrs["td"].as_html(), cell_of[column.name]) for column in self.columns]
