@@ -93,9 +93,10 @@ class OrderFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         self.merchant = merchant
         self.filters["terminal"].queryset = merchant_terminals(merchant=merchant)
+        self.descriptions = action_code_descriptions()  # the page's table shows them too: read once
         self.filters["action_code"].extra["choices"] = [
             *BLANK_CHOICE_DASH,
-            *((code, f"{code} · {text}") for code, text in sorted(action_code_descriptions().items())),
+            *((code, f"{code} · {text}") for code, text in sorted(self.descriptions.items())),
         ]
         self.filters["three_ds"].extra["choices"] = [
             (value or NOT_APPLICABLE, label) for value, label in ThreeDSStatus.choices

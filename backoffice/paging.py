@@ -66,10 +66,12 @@ def _decode(sort: SortKey, cursor: str) -> tuple[Any, int] | None:
 
 
 def _after(sort: SortKey, value: Any, pk: int, *, forward: bool) -> Q:
-    # Rows strictly beyond (value, pk) in the walking direction.
+    # Rows strictly beyond (value, pk) in the walking direction. The first, redundant term is the one
+    # an index can start from: without it PostgreSQL reads every row before the cursor and filters them.
     later = sort.descending != forward  # walking towards larger keys?
     op = "gt" if later else "lt"
-    return Q(**{f"{sort.column}__{op}": value}) | Q(**{sort.column: value, f"pk__{op}": pk})
+    beyond = Q(**{f"{sort.column}__{op}": value}) | Q(**{sort.column: value, f"pk__{op}": pk})
+    return Q(**{f"{sort.column}__{op}e": value}) & beyond
 
 
 def keyset_page(
@@ -90,7 +92,10 @@ def keyset_page(
         rows.reverse()
     has_next = more if forward else bool(cursor)
     has_previous = bool(cursor) if forward else more
-    capped_count = queryset.order_by()[: COUNT_LIMIT + 1].count()  # COUNT over a LIMIT: bounded work
+    if forward and not cursor and not more:
+        capped_count = len(rows)  # the first page holds every match: nothing more to count
+    else:
+        capped_count = queryset.order_by()[: COUNT_LIMIT + 1].count()  # COUNT over a LIMIT: bounded work
     return KeysetPage(
         rows=rows,
         next_cursor=_encode(sort, rows[-1]) if rows and has_next else None,

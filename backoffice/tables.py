@@ -1,16 +1,22 @@
 """django-tables2 tables of the back-office. Amounts go through the `money` formatter only."""
 
+import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import django_tables2 as tables
+from django.conf import settings
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils import dateformat, translation
+from django.utils.formats import date_format, get_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
 
 from fraud.models import BlacklistEntry
-from payments.models import Order, Remittance
+from payments.models import AuthorizationType, Order, OrderStatus, Remittance
 from payments.templatetags.money import format_money
 
 from .fraud_display import EntryState, entry_state, when
@@ -21,6 +27,16 @@ ORDER_SORTABLE = {"created_at", "order_number", "amount", "status", "action_code
 
 
 class OrderTable(tables.Table):
+    """The orders search. django-tables2 keeps the columns, headers and sort links; the rows are
+    written by `body_html` in one pass (see there), with exactly the markup the stock template gives.
+    READ lists what the rows need: the page loads only that (`.only(*OrderTable.READ)`)."""
+
+    READ = (
+        *("id", "order_id", "created_at", "order_number", "amount", "status", "action_code"),
+        *("masked_pan", "buyer_email", "authorization_type", "remitted_at"),
+        *("currency", "currency__alpha_code", "currency__exponent", "terminal", "terminal__terminal_id"),
+    )
+
     created_at = tables.DateTimeColumn(verbose_name=_("Date"), short=True)
     order_number = tables.Column(verbose_name=_("Order reference"))
     amount = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "num"}})
@@ -50,11 +66,13 @@ class OrderTable(tables.Table):
         order_by_field = "sort"
         attrs = {"class": "grid"}
         empty_text = _("No order matches this search.")
+        template_name = "backoffice/includes/_order_table.html"
 
     def __init__(self, *args: Any, descriptions: dict[int, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.descriptions = descriptions
 
+    # The stock cell renderers: what body_html must reproduce (tests render a table both ways).
     def render_order_number(self, value: str, record: Order) -> str:
         url = reverse("backoffice:order-detail", args=[record.order_id])
         return format_html('<a href="{}">{}</a>', url, value)
@@ -68,6 +86,86 @@ class OrderTable(tables.Table):
     def render_action_code(self, value: int, record: Order) -> str:
         description = self.descriptions.get(value, "")
         return format_html('<span title="{}">{}</span> {}', description, value, description)
+
+    def body_html(self) -> SafeString:
+        """The rows of <tbody>, as the stock template would render them, at a fraction of the cost.
+
+        The stock template renders each cell through the column machinery (a template per date cell,
+        a signature inspection per render method): about 0.8 ms a row, most of a page's time. Here
+        labels, descriptions, links and formats are resolved once per page and each cell is an
+        f-string. tests/backoffice/test_order_search.py renders tables both ways (this, and the stock
+        template with the render_* methods above) in fr, en and ar and compares them.
+        """
+        cell_of = order_cell_formatters(self.descriptions, default=str(self.default))
+        columns = [(column.attrs["td"].as_html(), cell_of[column.name]) for column in self.columns]
+        rows = list(self.data)
+        if not rows:
+            return mark_safe(_EMPTY_BODY.format(span=len(columns), text=escape(self.empty_text)))  # noqa: S308
+        parts = []
+        for index, record in enumerate(rows):
+            parts.append(_ROW_START.format(attrs='class="odd"' if index % 2 else 'class="even"'))
+            parts.extend(_CELL.format(attrs=attrs, cell=cell(record)) for attrs, cell in columns)
+            parts.append(_ROW_END)
+        return mark_safe("".join(parts))  # noqa: S308  every value is escaped by its formatter
+
+
+# The whitespace of django_tables2/table.html around a row, a cell and the empty text.
+_ROW_START = "\n                    \n                    <tr {attrs}>\n                        "
+_CELL = "\n                            <td {attrs}>{cell}</td>\n                        "
+_ROW_END = "\n                    </tr>\n                    \n                "
+_EMPTY_BODY = (
+    "\n                    \n                    \n                    "
+    '<tr><td colspan="{span}">{text}</td></tr>\n                    \n                    \n                '
+)
+
+
+def order_cell_formatters(descriptions: dict[int, str], *, default: str) -> dict[str, Callable[[Order], str]]:
+    """Per column of OrderTable: record -> escaped cell HTML, with everything per page computed once."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    short_datetime = get_format("SHORT_DATETIME_FORMAT")
+    short_date = get_format("SHORT_DATE_FORMAT")
+    statuses = {value: escape(label) for value, label in OrderStatus.choices}
+    types = {value: escape(label) for value, label in AuthorizationType.choices}
+    codes: dict[int, str] = {}
+    link = reverse("backoffice:order-detail", args=[_PLACEHOLDER])
+    link_start, _, link_end = escape(link).partition(str(_PLACEHOLDER))
+
+    def text(value: Any) -> str:
+        return default if value is None or value == "" else escape(value)
+
+    def moment(value: datetime | None, format: str) -> str:
+        # As the column's `{{ value|date:format|default:default }}`: local time, then the language's format.
+        return escape(dateformat.format(template_localtime(value), format)) if value else default
+
+    def action(code: int) -> str:
+        if code not in codes:
+            description = escape(descriptions.get(code, ""))
+            codes[code] = f'<span title="{description}">{code}</span> {description}'
+        return codes[code]
+
+    def choice(labels: dict[Any, str], value: Any) -> str:
+        return labels[value] if value in labels else text(value)
+
+    def number(record: Order) -> str:
+        if record.order_number == "":
+            return default
+        return f'<a href="{link_start}{record.order_id}{link_end}">{escape(record.order_number)}</a>'
+
+    return {
+        "created_at": lambda record: moment(record.created_at, short_datetime),
+        "order_number": number,
+        "amount": lambda record: escape(format_money(record.amount, record.currency, language)),
+        "status": lambda record: choice(statuses, record.status),
+        "action_code": lambda record: action(record.action_code),
+        "masked_pan": lambda record: text(record.masked_pan),
+        "buyer_email": lambda record: text(record.buyer_email),
+        "authorization_type": lambda record: choice(types, record.authorization_type),
+        "terminal": lambda record: text(record.terminal.terminal_id if record.terminal else None),
+        "remitted_at": lambda record: moment(record.remitted_at, short_date),
+    }
+
+
+_PLACEHOLDER = uuid.UUID(int=0)
 
 
 class AuditTable(tables.Table):

@@ -4,7 +4,8 @@ Run from the project root, with the virtualenv active (PostgreSQL on 127.0.0.1:5
 
     python -m bench.export                   # 2,000,000 orders; the big merchant's 200,000 are exported
     python -m bench.export --orders 200000   # smaller
-    python -m bench.export --keep            # leave the database clictopay_bench_search behind
+    python -m bench.export --keep            # leave the database clictopay_search_bench behind
+    python -m bench.export --keep --reuse    # run again on that database (migrated), without seeding
 
 What it does: bench.orders builds the database (see there), then exports every order of the big
 merchant, as the back-office export of an empty search selects them (backoffice.export_jobs
@@ -129,13 +130,14 @@ def main() -> None:
     )
     parser.add_argument("--orders", type=int, default=2_000_000)
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument("--reuse", action="store_true", help="Take the kept database as it is (no seeding).")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--merchant", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child, args.merchant)
         return
-    with bench_database(args.orders, keep=args.keep) as seeded:
+    with bench_database(args.orders, keep=args.keep, reuse=args.reuse) as seeded:
         from django.db import connections
 
         connections.close_all()

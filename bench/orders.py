@@ -3,6 +3,8 @@
 `bench_database(orders)` (re)creates DB_NAME, configures Django for it in this process (DEBUG off, as in
 production, with throw-away secrets), migrates, seeds MERCHANTS merchants and `orders` orders with one
 INSERT ... SELECT generate_series, runs VACUUM ANALYZE, and drops the database on the way out.
+`reuse=True` (the benches' `--reuse`, with `--keep`) takes the database a previous `--keep` run left
+behind as it is, only migrating it: iterating on indexes or views without seeding again.
 
 The data: merchant 0 ("big") holds one order in BIG_SHARE (10%), the other merchants share the rest
 evenly. Orders are spread evenly over the last DAYS days and inserted oldest first, as a live table
@@ -25,9 +27,9 @@ from typing import Any
 
 from psycopg import sql
 
-from bench.pg import drop_database, recreate_database, select_list
+from bench.pg import database_exists, drop_database, recreate_database, select_list
 
-DB_NAME = "clictopay_bench_search"
+DB_NAME = "clictopay_search_bench"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 MERCHANTS = 500
 BIG_SHARE = 10  # one order in BIG_SHARE belongs to the big merchant: 10%
@@ -68,17 +70,20 @@ def django_setup() -> None:
 
 
 @contextmanager
-def bench_database(order_count: int, *, keep: bool = False) -> Iterator[Seeded]:
-    recreate_database(DB_NAME)
+def bench_database(order_count: int, *, keep: bool = False, reuse: bool = False) -> Iterator[Seeded]:
+    reused = reuse and database_exists(DB_NAME)
+    if not reused:
+        recreate_database(DB_NAME)
     try:
         django_setup()
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
-        big_id, big_orders = _seed(order_count)
+        big_id, big_orders = _seeded() if reused else _seed(order_count)
         seconds = time.perf_counter() - started
-        log(f"seeded {order_count:,} orders ({big_orders:,} for the big merchant) in {seconds:.1f} s")
+        done = "reused" if reused else "seeded"
+        log(f"{done} {order_count:,} orders ({big_orders:,} for the big merchant) in {seconds:.1f} s")
         yield Seeded(order_count, big_id, big_orders, seconds)
     finally:
         from django.db import connections
@@ -167,6 +172,15 @@ def _seed(order_count: int) -> tuple[int, int]:
     return big.pk, Order.objects.filter(merchant=big).count()
 
 
+def _seeded() -> tuple[int, int]:
+    """The big merchant of a database seeded by a previous run (--reuse): the first one created."""
+    from payments.models import Merchant, Order
+
+    big = Merchant.objects.filter(code__startswith="S").order_by("pk").first()
+    assert big is not None, f"{DB_NAME} holds no bench merchant: run without --reuse"
+    return big.pk, Order.objects.filter(merchant=big).count()
+
+
 def staff_client(merchant_id: int) -> Any:
     """A test Client signed in (password and second factor) as an operator of the merchant."""
     from django.contrib.auth import get_user_model
@@ -176,7 +190,9 @@ def staff_client(merchant_id: int) -> Any:
 
     from backoffice.models import Membership, Role
 
-    user = get_user_model().objects.create_user(f"bench{merchant_id}", password=secrets.token_hex(8))
+    user = get_user_model().objects.create_user(
+        f"bench{merchant_id}-{secrets.token_hex(4)}", password=secrets.token_hex(8)
+    )
     Membership.objects.create(user=user, merchant_id=merchant_id, role=Role.OPERATOR)
     device = TOTPDevice.objects.create(user=user, name="mportal", confirmed=True)
     client = Client()

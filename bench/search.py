@@ -4,7 +4,8 @@ Run from the project root, with the virtualenv active (PostgreSQL on 127.0.0.1:5
 
     python -m bench.search                   # 2,000,000 orders, 500 merchants, one holding 10%
     python -m bench.search --orders 200000   # smaller
-    python -m bench.search --keep            # leave the database clictopay_bench_search behind
+    python -m bench.search --keep            # leave the database clictopay_search_bench behind
+    python -m bench.search --keep --reuse    # run again on that database (migrated), without seeding
 
 What it does: bench.orders builds the database (see there), then a test Client signed in as an operator
 of the big merchant GETs /mportal/orders/ with typical searches: the last 30 days; plus a buyer's
@@ -100,8 +101,9 @@ def main() -> None:
     )
     parser.add_argument("--orders", type=int, default=2_000_000)
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument("--reuse", action="store_true", help="Take the kept database as it is (no seeding).")
     args = parser.parse_args()
-    with bench_database(args.orders, keep=args.keep) as seeded:
+    with bench_database(args.orders, keep=args.keep, reuse=args.reuse) as seeded:
         client = staff_client(seeded.big_merchant_id)
         rows = []
         for name, query in _searches(seeded.big_merchant_id):

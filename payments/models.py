@@ -319,6 +319,10 @@ class Order(models.Model):
             models.Index(fields=["merchant", "-created_at", "-id"], name="order_merchant_recent"),
             models.Index(fields=["merchant", "buyer_email"], name="order_merchant_email"),
             models.Index(fields=["merchant", "card_last4"], name="order_merchant_card_last4"),
+            # The back-office search by amount, and its list sorted by amount (keyset on amount, id).
+            models.Index(fields=["merchant", "amount", "id"], name="order_merchant_amount"),
+            # Not listed, PostgreSQL only (migration 0004): order_number_trigram, a trigram GIN index on
+            # UPPER(order_number) for "reference contains". Listing it would break SQLite table rebuilds.
             # Unpaid orders only, for the expiry job.
             models.Index(
                 fields=["expires_at"],

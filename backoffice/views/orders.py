@@ -23,13 +23,13 @@ def order_list_page(request: MerchantRequest) -> HttpResponse:
     queryset = orders if not filterset.is_bound else filterset.qs if filterset.is_valid() else orders.none()
     sort = parse_sort(request.GET.get("sort", ""), ORDER_SORTABLE, "-created_at")
     page = keyset_page(
-        queryset,
+        queryset.only(*OrderTable.READ),  # a row of the list, not the order's 50 columns
         sort=sort,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
         per_page=PER_PAGE,
     )
-    table = OrderTable(page.rows, descriptions=selectors.action_code_descriptions(), order_by=sort.token)
+    table = OrderTable(page.rows, descriptions=filterset.descriptions, order_by=sort.token)
     return render(
         request,
         "backoffice/order_list.html",

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.db import connection
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from backoffice import export_jobs, exports
 from backoffice.models import AuditAction, AuditEvent, Export, ExportStatus, Role
-from payments.models import OrderStatus, ThreeDSStatus
+from payments.models import ActionCode, Currency, OrderStatus, ThreeDSStatus
 from tests.backoffice.conftest import make_staff, signed_in
 from tests.factories import make_merchant, make_order
 
@@ -212,3 +213,55 @@ def test_invalid_search_is_not_exported(viewer_client, orders):
 
 def test_unknown_format_is_refused(viewer_client, orders):
     assert export(viewer_client, "pdf").status_code == 400
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.parametrize("language", ["fr", "en", "ar"])
+def test_csv_through_copy_is_byte_for_byte_the_python_file(merchant, monkeypatch, language):
+    # Cells that need quoting, empty and missing cells, every currency exponent, a description and an
+    # unknown code, times either side of local midnight: PostgreSQL's CSV must be the Python one.
+    Currency.objects.create(numeric_code="392", alpha_code="JPY", exponent=0, name="Yen")
+    ActionCode.objects.create(
+        code=9001, description_fr='Refus; "motif"', description_en='No; "why"', description_ar=""
+    )
+    terminal = merchant.contracts.first().terminals.first()
+    cells = [
+        ("A;B", "amira@example.tn", 1, "TND", 9001, terminal),
+        ('Q"uote', "", 999, "EUR", 4242, None),
+        ("new\nline", "x;y@example.tn", 1_000, "USD", 116, terminal),
+        ("cr\r\nlf\r", "é@exämple.tn", 10**12 + 7, "JPY", 0, terminal),
+        (" spaced ", "عربي@example.tn", 10_500, "TND", -100, None),
+    ]
+    for index, (number, email, amount, code, action, term) in enumerate(cells):
+        make_order(
+            merchant=merchant,
+            order_number=number,
+            buyer_email=email,
+            amount=amount,
+            currency_code=code,
+            action_code=action,
+            terminal=term,
+            status=OrderStatus.DEPOSITED if index % 2 else OrderStatus.REGISTERED,
+            remitted=bool(index % 2),
+            remitted_at=CREATED + timedelta(hours=10, microseconds=999_999) if index % 2 else None,
+            three_ds_status=ThreeDSStatus.AUTHENTICATED if index % 3 else ThreeDSStatus.NOT_APPLICABLE,
+            created_at=CREATED.replace(hour=23, minute=30) + timedelta(minutes=index * 20),
+        )
+    with translation.override(language):
+        queryset = export_jobs.export_queryset(merchant=merchant, query="sort=amount")
+        assert exports.copy_supported(queryset, timezone.get_current_timezone())
+        via_copy = io.BytesIO()
+        assert exports.csv_write(queryset, via_copy) == len(cells)
+        monkeypatch.setattr(exports, "copy_supported", lambda *args: False)
+        via_python = io.BytesIO()
+        assert exports.csv_write(queryset, via_python) == len(cells)
+    assert via_copy.getvalue() == via_python.getvalue()
+    assert b'"new\nline"' in via_copy.getvalue() and via_copy.getvalue().count(b"\r\n") == len(cells) + 2
+
+
+def test_amounts_as_text_are_the_decimal_ones():
+    for amount in (0, 1, 9, 10, 999, 1_000, 10_500, 10**15 + 1, -1, -10_500):
+        for exponent in (0, 2, 3, 4):
+            expected = f"{Decimal(amount).scaleb(-exponent):.{exponent}f}"
+            assert exports.decimal_text(amount, exponent) == expected
+            assert exports.decimal_text(amount, exponent, ",") == expected.replace(".", ",")
