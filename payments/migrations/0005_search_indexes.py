@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction
 
     dependencies = [
-        ("payments", "0003_remittance"),
+        ("payments", "0004_remittance_refund_awaiting"),
     ]
 
     operations = [
