@@ -20,6 +20,7 @@ from payments.models import AuthorizationType, Currency, Merchant, Order, OrderS
 
 from .amounts import parse_major, to_minor_at_least, to_minor_at_most, to_minor_exact
 from .selectors import action_code_descriptions, merchant_terminals
+from .widgets import lean_selects
 
 NOT_APPLICABLE = "none"  # ThreeDSStatus.NOT_APPLICABLE is "", which a form cannot tell from "any"
 
@@ -102,6 +103,7 @@ class OrderFilter(django_filters.FilterSet):
             (value or NOT_APPLICABLE, label) for value, label in ThreeDSStatus.choices
         ]
         self.form.fields["reference_match"].required = False
+        lean_selects(self.form)
 
     # --- criteria ------------------------------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.middleware import IDLE_SECONDS, LAST_SEEN_SESSION_KEY
@@ -156,6 +158,20 @@ def test_activity_keeps_the_session_alive(merchant):
     session.save()
     assert client.get(HOME).status_code == 200
     assert time.time() - client.session[LAST_SEEN_SESSION_KEY] < 5  # the window slid
+
+
+def test_pages_in_quick_succession_do_not_rewrite_the_session(merchant):
+    client = signed_in(make_staff(merchant=merchant))
+    client.get(HOME)
+    seen = client.session[LAST_SEEN_SESSION_KEY]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(HOME).status_code == 200
+
+    assert client.session[LAST_SEEN_SESSION_KEY] == seen
+    assert not [
+        q for q in queries.captured_queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]
+    ]
 
 
 def test_password_change(merchant):
