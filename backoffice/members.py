@@ -203,24 +203,14 @@ def member_role_set(*, request: HttpRequest, merchant: Merchant, user_id: int, r
 
     Raises MemberRefused: not an administrator, one's own role, or no active administrator left.
     """
-    with _change(request=request, merchant=merchant, action=AuditAction.USER_CHANGE, target_id=str(user_id)):
-        memberships, actor = _lock(merchant=merchant, request=request)
-        target = _locked_target(memberships, actor, user_id, MemberAction.ROLE)
-        _known_role(role)
-        if target.role == role:
-            return False
-        before, target.role = target.role, role
-        if not _has_administrator(memberships):
-            raise MemberRefused(_("The merchant must keep at least one active administrator."))
-        target.save(update_fields=["role"])
-        audit_record(
-            action=AuditAction.USER_CHANGE,
-            request=request,
-            merchant=merchant,
-            target=target.user,
-            detail=f"{target.user.get_username()}: role {before} -> {role}",
-        )
-    return True
+    return _membership_set(
+        request=request,
+        merchant=merchant,
+        user_id=user_id,
+        action=MemberAction.ROLE,
+        field="role",
+        value=role,
+    )
 
 
 def member_active_set(*, request: HttpRequest, merchant: Merchant, user_id: int, active: bool) -> bool:
@@ -230,21 +220,34 @@ def member_active_set(*, request: HttpRequest, merchant: Merchant, user_id: int,
     next request (access is checked on each). Raises MemberRefused like member_role_set.
     """
     action = MemberAction.REACTIVATE if active else MemberAction.DEACTIVATE
+    return _membership_set(
+        request=request, merchant=merchant, user_id=user_id, action=action, field="is_active", value=active
+    )
+
+
+def _membership_set(
+    *, request: HttpRequest, merchant: Merchant, user_id: int, action: MemberAction, field: str, value: Any
+) -> bool:
+    """Set one field of the user's membership under the lock, keeping an active administrator."""
     with _change(request=request, merchant=merchant, action=AuditAction.USER_CHANGE, target_id=str(user_id)):
         memberships, actor = _lock(merchant=merchant, request=request)
         target = _locked_target(memberships, actor, user_id, action)
-        if target.is_active == active:
+        if action == MemberAction.ROLE:
+            _known_role(value)
+        before = getattr(target, field)
+        if before == value:
             return False
-        target.is_active = active
+        setattr(target, field, value)
         if not _has_administrator(memberships):
             raise MemberRefused(_("The merchant must keep at least one active administrator."))
-        target.save(update_fields=["is_active"])
+        target.save(update_fields=[field])
+        change = f"role {before} -> {value}" if action == MemberAction.ROLE else f"{action}d"
         audit_record(
             action=AuditAction.USER_CHANGE,
             request=request,
             merchant=merchant,
             target=target.user,
-            detail=f"{target.user.get_username()}: {action}d",
+            detail=f"{target.user.get_username()}: {change}",
         )
     return True
 
@@ -318,8 +321,7 @@ def merchant_switch(*, request: HttpRequest, current: Membership, chosen: Member
 
 
 def _temporary(user: AbstractBaseUser) -> TemporaryPassword | None:
-    found = TemporaryPassword.objects.filter(user_id=user.pk, password_hash=user.password).first()
-    return found
+    return TemporaryPassword.objects.filter(user_id=user.pk, password_hash=user.password).first()
 
 
 def temporary_password_spent(user: AbstractBaseUser) -> bool:

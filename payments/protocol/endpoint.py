@@ -54,7 +54,7 @@ def _authenticate(request: HttpRequest, values: dict[str, str], *, guarded: bool
 
 def _answer(request: HttpRequest, values: dict[str, str], handler: Handler, guarded: bool) -> dict[str, Any]:
     account = _authenticate(request, values, guarded=guarded)
-    if not hasattr(account, "row_versions"):
+    if credentials.versions_of(account) is None:
         return _handle(request, values, handler, account)
     try:
         return _handle(request, values, handler, account)

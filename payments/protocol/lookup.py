@@ -14,9 +14,10 @@ from django.db import connection
 
 from payments.models import ApiAccount, Order, Terminal
 from payments.prepared import PreparedStatement
-from payments.services.credentials import RowVersions, StaleCredentials
+from payments.services.credentials import RowVersions, StaleCredentials, versions_of
 
 _FIELDS = Order._meta.concrete_fields
+_ATTNAMES = [f.attname for f in _FIELDS]
 _SQL = (
     f"SELECT {', '.join(f'o.{f.column}' for f in _FIELDS)}, t.terminal_id "  # noqa: S608 (model names)
     f"FROM {Order._meta.db_table} o LEFT JOIN {Terminal._meta.db_table} t ON t.id = o.terminal_id "
@@ -43,16 +44,13 @@ def _order_from(row: list[Any]) -> Order:
     for index, column, converters in _converters():
         for convert in converters:
             row[index] = convert(row[index], column, connection)
-    return Order.from_db(connection.alias, [f.attname for f in _FIELDS], row)
-
-
-def is_guarded(account: ApiAccount) -> bool:
-    return hasattr(account, "row_versions") and connection.vendor == "postgresql"
+    return Order.from_db(connection.alias, _ATTNAMES, row)
 
 
 def order_guarded(*, account: ApiAccount, order_id: str = "", order_number: str = "") -> Order:
     """The account's merchant's order by orderId (else orderNumber). Raises StaleCredentials if none."""
-    versions: RowVersions = account.row_versions  # type: ignore[attr-defined]
+    versions = versions_of(account)
+    assert versions is not None, "an account from api_account_cached"
     if order_id:
         try:
             key, statement = uuid.UUID(order_id), _BY["order_id"]

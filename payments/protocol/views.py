@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from payments import selectors
 from payments.errors import ErrorCode, OperationRefused
 from payments.models import ActorType, ApiAccount, AuthorizationType, Order
-from payments.services import orders
+from payments.services import credentials, orders
 from payments.services.common import Actor
 
 from . import lookup, params, render
@@ -120,7 +120,7 @@ def get_order_status_extended(
     order_id, order_number = values.get("orderId", ""), values.get("orderNumber", "")
     if not (order_id or order_number):
         raise OperationRefused(ErrorCode.NO_REFERENCE, _("The parameter orderId or orderNumber is missing."))
-    if lookup.is_guarded(account):
+    if credentials.versions_of(account) is not None:
         order = lookup.order_guarded(account=account, order_id=order_id, order_number=order_number)
     elif order_id:
         order = selectors.order_by_order_id(merchant=account.merchant, order_id=order_id)

@@ -27,6 +27,11 @@ _VERIFIED_MAX = 10_000
 _accounts: dict[str, tuple[float, ApiAccount]] = {}
 
 
+def _version(table: str) -> str:
+    """A row's version as text: the transaction that wrote it, and where."""
+    return f"({table}.xmin::text || ' ' || {table}.ctid::text)"
+
+
 class StaleCredentials(Exception):
     """A guarded statement found the account or its merchant changed (or found nothing): verify again."""
 
@@ -43,17 +48,13 @@ class RowVersions:
     merchant_version: str
 
     GUARD = (
-        "SELECT 1 FROM payments_apiaccount a JOIN payments_merchant m ON m.id = a.merchant_id "
-        "WHERE a.id = %s AND (a.xmin::text || ' ' || a.ctid::text) = %s "
-        "AND (m.xmin::text || ' ' || m.ctid::text) = %s AND a.is_active AND m.is_active"
+        "SELECT 1 FROM payments_apiaccount a JOIN payments_merchant m ON m.id = a.merchant_id "  # noqa: S608 (constant)
+        f"WHERE a.id = %s AND {_version('a')} = %s AND {_version('m')} = %s AND a.is_active AND m.is_active"
     )
 
     @property
     def params(self) -> list[object]:
         return [self.account_id, self.account_version, self.merchant_version]
-
-
-_VERSION = """("{table}"."xmin"::text || ' ' || "{table}"."ctid"::text)"""
 
 
 def _digest(*parts: str) -> str:
@@ -63,6 +64,11 @@ def _digest(*parts: str) -> str:
 
 def _versioned() -> bool:
     return connection.vendor == "postgresql"
+
+
+def versions_of(account: ApiAccount | None) -> RowVersions | None:
+    """The row versions of an account from api_account_cached (PostgreSQL only), else None."""
+    return getattr(account, "row_versions", None)
 
 
 def api_account_cached(*, username: str, password: str) -> ApiAccount | None:
@@ -86,8 +92,8 @@ def api_account_verify(*, username: str, password: str) -> ApiAccount | None:
     if _versioned():
         found = found.annotate(
             # In the same read as the rows themselves, so the versions are those of what was verified.
-            account_version=RawSQL(_VERSION.format(table="payments_apiaccount"), ()),  # noqa: S611 (constant)
-            merchant_version=RawSQL(_VERSION.format(table="payments_merchant"), ()),  # noqa: S611 (constant)
+            account_version=RawSQL(_version("payments_apiaccount"), ()),  # noqa: S611 (constant)
+            merchant_version=RawSQL(_version("payments_merchant"), ()),  # noqa: S611 (constant)
         )
     account = next(iter(found[:1]), None)  # user names are unique: no ORDER BY (first() would add one)
     if account is None:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from payments.models import (
     Terminal,
 )
 
-from . import register_statement
+from . import credentials, register_statement
 from .common import SYSTEM, Actor, build_operation, check_transition, lock_order, record, store_card
 
 EXPIRED_ACTION_CODE = -2007
@@ -96,8 +96,7 @@ def order_register(
         expires_at=request.expires_at or timezone.now() + timedelta(seconds=session_seconds),
     )
     try:
-        versions = getattr(actor.api_account, "row_versions", None)
-        if versions is not None and connection.vendor == "postgresql":
+        if (versions := credentials.versions_of(actor.api_account)) is not None:
             operation = build_operation(order, OperationKind.REGISTER, actor=actor, amount=order.amount)
             register_statement.insert_registered(order, operation, versions)
             return order
