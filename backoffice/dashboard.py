@@ -143,7 +143,7 @@ def top_refusal_reasons(
 def awaiting_remittance(*, merchant: Merchant) -> list[tuple[Currency, int]]:
     """Per currency: what the next remittances will hand to the bank (deposited minus refunded)."""
     rows = (
-        Order.objects.filter(merchant=merchant, status__in=PAID, remitted_at__isnull=True)
+        Order.objects.filter(merchant=merchant, status__in=PAID, sale__isnull=True)
         .values("currency")
         .annotate(total=Sum(F("deposited_amount") - F("refunded_amount"), default=0))
         .order_by("currency")

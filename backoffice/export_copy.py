@@ -103,8 +103,8 @@ def _columns(labels: "Labels", point: str) -> list[Any]:
         _text(F("terminal__terminal_id")),
         _text(F("buyer_email")),
         _label(labels.three_ds, "three_ds_status", fallback="value"),
-        _time("remitted_at", zone),
-        F("remittance_id"),
+        _time("sale__remitted_at", zone),
+        F("sale__remittance_id"),
     ]
 
 

@@ -75,8 +75,8 @@ FIELDS = (
     "terminal__terminal_id",
     "buyer_email",
     "three_ds_status",
-    "remitted_at",
-    "remittance_id",
+    "sale__remitted_at",
+    "sale__remittance_id",
 )
 _AT = {name: index for index, name in enumerate(FIELDS)}
 _EXPONENT = _AT["currency__exponent"]

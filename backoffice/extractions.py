@@ -61,7 +61,7 @@ def extraction_orders(*, merchant: Merchant, business_date: date) -> QuerySet[Or
     ).values("order_id")
     return (
         Order.objects.filter(merchant=merchant)
-        .filter(Q(remittance__in=remittances) | Q(pk__in=refunded))
+        .filter(Q(sale__remittance__in=remittances) | Q(pk__in=refunded))
         .order_by("created_at", "id")
     )
 

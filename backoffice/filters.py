@@ -84,7 +84,7 @@ class OrderFilter(django_filters.FilterSet):
         method="filter_remitted",
     )
     # The merchant's remittance id (links from the Remises page); the queryset is already the merchant's.
-    remittance = django_filters.NumberFilter(label=_("Remittance"), field_name="remittance")
+    remittance = django_filters.NumberFilter(label=_("Remittance"), field_name="sale__remittance")
 
     class Meta:
         model = Order
@@ -159,4 +159,4 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(three_ds_status="" if value == NOT_APPLICABLE else value)
 
     def filter_remitted(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
-        return queryset.filter(remitted_at__isnull=value != "yes")
+        return queryset.filter(sale__isnull=value != "yes")

@@ -29,12 +29,12 @@ from .models import AuditEvent, DailyExtraction, Export, Membership
 
 
 def order_list(*, merchant: Merchant) -> QuerySet[Order]:
-    return Order.objects.filter(merchant=merchant).select_related("currency", "terminal")
+    return Order.objects.filter(merchant=merchant).select_related("currency", "terminal", "sale")
 
 
 def order_get(*, merchant: Merchant, order_id: uuid.UUID) -> Order:
     return get_object_or_404(
-        Order.objects.select_related("currency", "terminal", "remittance", "remittance__contract"),
+        Order.objects.select_related("currency", "terminal", "sale__remittance__contract"),
         merchant=merchant,
         order_id=order_id,
     )

@@ -33,7 +33,7 @@ class OrderTable(tables.Table):
 
     READ = (
         *("id", "order_id", "created_at", "order_number", "amount", "status", "action_code"),
-        *("masked_pan", "buyer_email", "authorization_type", "remitted_at"),
+        *("masked_pan", "buyer_email", "authorization_type", "sale__remitted_at"),
         *("currency", "currency__alpha_code", "currency__exponent", "terminal", "terminal__terminal_id"),
     )
 

@@ -119,9 +119,13 @@ _ORDER = {
     "expires_at": "s.created_at + interval '20 minutes'",
     "authorized_at": f"CASE WHEN {_PAID} THEN s.created_at END",
     "deposited_at": f"CASE WHEN {_PAID} THEN s.created_at END",
-    "remitted_at": f"CASE WHEN {_PAID} AND s.created_at < now() - interval '1 day' "
-    "THEN s.created_at + interval '1 day' END",
 }
+# Paid orders older than a day were remitted the day after (without a recorded remittance).
+_REMITTED = """
+INSERT INTO payments_remittancesale (order_id, amount, remitted_at)
+SELECT id, deposited_amount, created_at + interval '1 day' FROM payments_order
+WHERE status = 2 AND created_at < now() - interval '1 day'
+"""
 _INSERT = """
 INSERT INTO {table} ({columns}) SELECT {values} FROM (
     SELECT g, h, 1000 + h % 900000 AS amount, lpad((h % 10000)::text, 4, '0') AS last4,
@@ -167,6 +171,7 @@ def _seed(order_count: int) -> tuple[int, int]:
                 pairs=sql.SQL(pairs),
             )
         )
+        cursor.execute(_REMITTED)
         cursor.execute("VACUUM ANALYZE")
     big = merchants[0]
     return big.pk, Order.objects.filter(merchant=big).count()

@@ -97,7 +97,7 @@ def remit_past_days() -> list[Remittance]:
     """
     now = timezone.now()
     waiting = Order.objects.filter(
-        status__in=[OrderStatus.DEPOSITED, OrderStatus.REFUNDED], remitted_at__isnull=True
+        status__in=[OrderStatus.DEPOSITED, OrderStatus.REFUNDED], sale__isnull=True
     ).aggregate(first=Min("deposited_at"))["first"]
     if waiting is None:
         return []

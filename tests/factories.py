@@ -1,7 +1,7 @@
 """Keyword-only helpers that build rows for tests. They write directly: they set up a past, not a change."""
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -16,6 +16,8 @@ from payments.models import (
     Merchant,
     Order,
     OrderStatus,
+    Remittance,
+    RemittanceSale,
     Terminal,
 )
 
@@ -114,7 +116,20 @@ def make_order(
             "pan_hmac": digest,
             "pan_hmac_key_id": key_id,
         }
-    if remitted:
-        values["remitted_at"] = timezone.now()
+    remitted_at = fields.pop("remitted_at", timezone.now() if remitted else None)
+    remittance = fields.pop("remittance", None)
     values |= fields
-    return Order.objects.create(**values)
+    order = Order.objects.create(**values)
+    if remitted_at is not None:
+        remit(order, at=remitted_at, remittance=remittance)
+    return order
+
+
+def remit(
+    order: Order, *, at: datetime | None = None, remittance: Remittance | None = None
+) -> RemittanceSale:
+    """Mark `order` remitted to the bank with what it holds deposited now, as the remittance job would."""
+    amount = Order.objects.values_list("deposited_amount", flat=True).get(pk=order.pk)
+    return RemittanceSale.objects.create(
+        order_id=order.pk, remittance=remittance, amount=amount, remitted_at=at or timezone.now()
+    )

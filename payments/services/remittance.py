@@ -21,19 +21,20 @@ C records. gross = sum of D amounts, refunds = sum of C amounts, commission = gr
 rounded half up (integer arithmetic, on the sales only: the acquirer keeps its fee on refunded sales),
 net = gross - refunds - commission (may be negative).
 
-Safety. Orders are claimed by one UPDATE per group whose WHERE re-checks the status and `remitted_at`
-on the target table itself (no sub-query), so under READ COMMITTED PostgreSQL re-evaluates it after
-waiting for an `order_reverse` holding the row lock: a cancelled order (status 3) no longer matches,
-and a reverse that waited for us sees `remitted_at` and refuses. The Remittance row is claimed by
+Safety. Orders are claimed by one INSERT ... SELECT per group into RemittanceSale (whose primary key,
+the order, remits an order once). On PostgreSQL the SELECT takes FOR SHARE locks on the orders it
+claims, so under READ COMMITTED it waits for an `order_reverse` holding a row lock and then re-checks
+the status on the new row version: a cancelled order (status 3) no longer matches; and a reverse that
+waited for us reads the sale once we commit, and refuses. The Remittance row is claimed by
 compare-and-set PENDING/FAILED -> STARTED and committed before the file is written; the claim of the
 orders, the file and DONE then commit together. An exception rolls all of that back, deletes the file
 and leaves FAILED (the next run retries). A process killed mid-way leaves STARTED: the bank may have
 received the file, so the group is flagged and skipped until a human calls `remittance_release`.
 
-Cost, for a million orders (bench/remittance.py): the claim UPDATE rewrites each wide order row (HOT is
-impossible: `remitted_at` is in an index predicate, `remittance_id` is indexed) and the deferred foreign
-key checks run at commit; together they are most of the time. On PostgreSQL the D and C records are
-formatted by the database (COPY ... CSV, in the transaction's time zone) rather than row by row in Python.
+Cost, for a million orders (bench/remittance.py): the claim inserts narrow sale rows instead of
+rewriting wide order rows (each with every index of the orders table: five times the time). On
+PostgreSQL the D and C records are formatted by the database (COPY ... CSV, in the transaction's time
+zone) rather than row by row in Python.
 """
 
 import csv
@@ -42,16 +43,17 @@ import logging
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
@@ -76,6 +78,7 @@ logger = logging.getLogger(__name__)
 FILE_FORMAT = "CTPREM1"
 PAID = (OrderStatus.DEPOSITED, OrderStatus.REFUNDED)
 CHUNK = 5000  # rows per fetch while streaming the file: memory stays flat whatever the day's volume
+FILE_BLOCK = 1 << 20
 DEFAULT_HOLD_DAYS = 7  # holds on orders without a terminal (hence without a contract)
 
 
@@ -143,7 +146,7 @@ def _groups(cutoff: datetime) -> dict[Group, list[int]]:
 
 def _waiting_orders(cutoff: datetime) -> Any:
     return Order.objects.filter(
-        status__in=PAID, remitted_at__isnull=True, deposited_at__lt=cutoff, terminal__isnull=False
+        status__in=PAID, sale__isnull=True, deposited_at__lt=cutoff, terminal__isnull=False
     )
 
 
@@ -153,7 +156,7 @@ def _waiting_refunds(cutoff: datetime) -> Any:
         success=True,
         remittance__isnull=True,
         created_at__lt=cutoff,
-        order__remitted_at__isnull=False,
+        order__sale__isnull=False,
         order__terminal__isnull=False,
     )
 
@@ -220,30 +223,96 @@ def _build(remittance: Remittance, *, refunds: list[int], now: datetime) -> Remi
     terminals = dict(
         Terminal.objects.filter(contract=remittance.contract_id).values_list("pk", "terminal_id")
     )
-    # A plain UPDATE on the order table (literal terminal list, no join): see the module docstring.
-    order_count = (
-        _waiting_orders(remittance.cutoff_at)
-        .filter(
-            merchant_id=remittance.merchant_id,
-            currency_id=remittance.currency_id,
-            terminal_id__in=list(terminals),
-        )
-        .update(remittance=remittance, remitted_at=now, updated_at=now)
-    )
-    refund_count = _claim_refunds(remittance, refunds)
-    if not (order_count or refund_count):
-        remittance.delete()  # everything waiting was cancelled meanwhile: nothing to hand over
-        return None
-    gross = remittance.orders.aggregate(total=Sum("deposited_amount"))["total"] or 0
-    credited = remittance.refunds.aggregate(total=Sum("amount"))["total"] or 0
-    commission = (gross * remittance.commission_bps + 5_000) // 10_000  # half up, gross >= 0
-    remittance.order_count, remittance.gross_amount = order_count, gross
-    remittance.refund_count, remittance.refund_amount = refund_count, credited
-    remittance.commission_amount, remittance.net_amount = commission, gross - credited - commission
-    _write_file(remittance, terminals)
+    with tempfile.TemporaryFile() as sales:
+        _claim_sales(remittance, list(terminals), now=now, records=sales)
+        refund_count = _claim_refunds(remittance, refunds)
+        order_count, gross = _sales_totals(remittance)
+        if not (order_count or refund_count):
+            remittance.delete()  # everything waiting was cancelled meanwhile: nothing to hand over
+            return None
+        credited = remittance.refunds.aggregate(total=Sum("amount"))["total"] or 0
+        commission = (gross * remittance.commission_bps + 5_000) // 10_000  # half up, gross >= 0
+        remittance.order_count, remittance.gross_amount = order_count, gross
+        remittance.refund_count, remittance.refund_amount = refund_count, credited
+        remittance.commission_amount, remittance.net_amount = commission, gross - credited - commission
+        _write_file(remittance, terminals, sales)
     remittance.status, remittance.finished_at = RemittanceStatus.DONE, now
     remittance.save()
     return remittance
+
+
+def _sales_totals(remittance: Remittance) -> tuple[int, int]:
+    totals = remittance.sales.aggregate(count=Count("pk"), gross=Sum("amount"))
+    return totals["count"], totals["gross"] or 0
+
+
+# The group's waiting orders (the conditions of _waiting_orders), picked set-wise. On PostgreSQL under
+# FOR SHARE locks (see the module docstring), and in one statement with their D records: the orders
+# are read once, and PostgreSQL formats the records (COPY ... CSV) in the transaction's time zone.
+_PICK = """
+SELECT o.id, o.order_id, o.order_number, o.terminal_id, o.deposited_at, o.approval_code,
+       o.reference_number, o.masked_pan, o.deposited_amount
+FROM payments_order o
+WHERE o.merchant_id = {merchant} AND o.currency_id = {currency} AND o.terminal_id IN ({terminals})
+  AND o.status IN ({paid}) AND o.deposited_at < {cutoff}
+  AND NOT EXISTS (SELECT 1 FROM payments_remittancesale s WHERE s.order_id = o.id)
+"""
+_INSERT_SALES = """
+INSERT INTO payments_remittancesale (order_id, remittance_id, amount, remitted_at)
+SELECT id, {remittance}, deposited_amount, {now} FROM picked
+"""
+# Empty text goes out as NULL, which COPY writes bare (it would quote an empty string). The same bytes
+# as _records_written (tested).
+_COPY_SALES = """
+COPY (
+    WITH picked AS MATERIALIZED ({pick} FOR SHARE OF o), claimed AS ({insert})
+    SELECT 'D', row_number() OVER (ORDER BY p.id), p.order_id, NULLIF(p.order_number, ''), t.terminal_id,
+           to_char(p.deposited_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), NULLIF(p.approval_code, ''),
+           NULLIF(p.reference_number, ''), NULLIF(p.masked_pan, ''), p.deposited_amount
+    FROM picked p JOIN payments_terminal t ON t.id = p.terminal_id
+    ORDER BY p.id
+) TO STDOUT WITH (FORMAT csv, DELIMITER ';')
+"""
+
+
+def _claim_sales(remittance: Remittance, terminals: list[int], *, now: datetime, records: IO[bytes]) -> None:
+    """Make the group's waiting orders sales of `remittance`. On PostgreSQL their D records go to
+    `records` as well; elsewhere _records writes them from the sales afterwards."""
+    if not terminals:
+        return
+    ints = {
+        "merchant": _ints([remittance.merchant_id]),
+        "remittance": _ints([remittance.pk]),
+        "terminals": _ints(terminals),
+        "paid": _ints(PAID),
+    }
+    if connection.vendor != "postgresql":
+        moment = connection.ops.adapt_datetimefield_value  # as the ORM stores it (SQLite: UTC text)
+        values = ints | {"currency": "%s", "cutoff": "%s", "now": "%s"}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH picked AS ({_PICK.format(**values)}) {_INSERT_SALES.format(**values)}",
+                [remittance.currency_id, moment(remittance.cutoff_at), moment(now)],
+            )
+        return
+    # COPY takes no parameters: the values are written in as literals.
+    values = {key: sql.SQL(text) for key, text in ints.items()} | {
+        "currency": sql.Literal(remittance.currency_id),
+        "cutoff": sql.Literal(remittance.cutoff_at),
+        "now": sql.Literal(now),
+    }
+    with connection.cursor() as cursor, _local_time_zone(cursor):
+        query = sql.SQL(_COPY_SALES).format(
+            pick=sql.SQL(_PICK).format(**values), insert=sql.SQL(_INSERT_SALES).format(**values)
+        )
+        with cursor.copy(query.as_string(cursor.connection)) as copy:
+            for block in copy:
+                records.write(block)
+
+
+def _ints(values: Iterable[int]) -> str:
+    """Integers as SQL text: int() makes sure nothing else gets in."""
+    return ", ".join(str(int(value)) for value in values)
 
 
 def _claim_refunds(remittance: Remittance, refunds: list[int]) -> int:
@@ -264,11 +333,12 @@ def file_name(remittance: Remittance) -> str:
     )
 
 
-def _write_file(remittance: Remittance, terminals: dict[int, str]) -> None:
-    """Stream the records to a temporary file, then hand it to the storage (flat memory)."""
+def _write_file(remittance: Remittance, terminals: dict[int, str], sales: IO[bytes]) -> None:
+    """Stream the records to a temporary file, then hand it to the storage (flat memory). `sales` holds
+    the D records already (PostgreSQL) or nothing."""
     with tempfile.TemporaryFile() as raw:
         raw.write(_csv_line(_header(remittance)))
-        for block in _records(remittance, terminals):
+        for block in _records(remittance, terminals, sales):
             raw.write(block)
         raw.write(_csv_line(_trailer(remittance, remittance.order_count + remittance.refund_count)))
         raw.seek(0)
@@ -292,19 +362,23 @@ def _trailer(r: Remittance, records: int) -> list[Any]:
     ]  # fmt: skip
 
 
-def _records(remittance: Remittance, terminals: dict[int, str]) -> Iterator[bytes | memoryview]:
+def _records(
+    remittance: Remittance, terminals: dict[int, str], sales: IO[bytes]
+) -> Iterator[bytes | memoryview]:
     """The D then C records, encoded. PostgreSQL formats them itself (COPY): for a million rows that is
     seconds less than converting each row in Python. Both ways give the same bytes (tested)."""
-    if connection.vendor == "postgresql":
-        return _records_copied(remittance)
-    return _records_written(remittance, terminals)
+    if connection.vendor != "postgresql":
+        yield from _records_written(remittance, terminals)
+        return
+    sales.seek(0)
+    while block := sales.read(FILE_BLOCK):
+        yield block
+    yield from _credits_copied(remittance)
 
 
 def _records_written(remittance: Remittance, terminals: dict[int, str]) -> Iterator[bytes]:
     columns = ["terminal_id", "deposited_at", "approval_code", "reference_number", "masked_pan"]
-    sales = remittance.orders.order_by("pk").values_list(
-        "order_id", "order_number", *columns, "deposited_amount"
-    )
+    sales = remittance.orders.order_by("pk").values_list("order_id", "order_number", *columns, "sale__amount")
     credits = remittance.refunds.order_by("pk").values_list(
         "order__order_id", "order__order_number", "order__terminal_id", "created_at",
         *(f"order__{column}" for column in columns[2:]), "amount",
@@ -322,18 +396,7 @@ def _record(kind: str, seq: int, row: tuple[Any, ...], terminals: dict[int, str]
     return [kind, seq, order_id, number, terminals[terminal], at, approval, reference, card, amount]
 
 
-# The same records as _records_written. Empty text goes out as NULL, which COPY writes bare (it would quote
-# an empty string); times are formatted in the session time zone, set for this transaction only.
-_COPY_SALES = """
-COPY (
-    SELECT 'D', row_number() OVER (ORDER BY o.id), o.order_id, NULLIF(o.order_number, ''), t.terminal_id,
-           to_char(o.deposited_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), NULLIF(o.approval_code, ''),
-           NULLIF(o.reference_number, ''), NULLIF(o.masked_pan, ''), o.deposited_amount
-    FROM payments_order o JOIN payments_terminal t ON t.id = o.terminal_id
-    WHERE o.remittance_id = {remittance}
-    ORDER BY o.id
-) TO STDOUT WITH (FORMAT csv, DELIMITER ';')
-"""
+# The C records of _records_written, as _COPY_SALES writes the D records.
 _COPY_CREDITS = """
 COPY (
     SELECT 'C', {orders} + row_number() OVER (ORDER BY r.id), o.order_id, NULLIF(o.order_number, ''),
@@ -347,17 +410,23 @@ COPY (
 """
 
 
-def _records_copied(remittance: Remittance) -> Iterator[bytes | memoryview]:
+def _credits_copied(remittance: Remittance) -> Iterator[bytes | memoryview]:
     params = {"remittance": sql.Literal(remittance.pk), "orders": sql.Literal(remittance.order_count)}
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('TimeZone')")
-        (session_zone,) = cursor.fetchone()
-        cursor.execute("SELECT set_config('TimeZone', %s, true)", [settings.TIME_ZONE])
-        for query in (_COPY_SALES, _COPY_CREDITS):
-            # Django's cursor passes no parameters to COPY: the two integers are written in as literals.
-            with cursor.copy(sql.SQL(query).format(**params).as_string(cursor.connection)) as copy:
-                yield from copy
-        cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
+    # Django's cursor passes no parameters to COPY: the two integers are written in as literals.
+    with connection.cursor() as cursor, _local_time_zone(cursor):
+        query = sql.SQL(_COPY_CREDITS).format(**params).as_string(cursor.connection)
+        with cursor.copy(query) as copy:
+            yield from copy
+
+
+@contextmanager
+def _local_time_zone(cursor: Any) -> Iterator[None]:
+    """Times formatted by PostgreSQL in settings.TIME_ZONE, for this transaction only."""
+    cursor.execute("SELECT current_setting('TimeZone')")
+    (session_zone,) = cursor.fetchone()
+    cursor.execute("SELECT set_config('TimeZone', %s, true)", [settings.TIME_ZONE])
+    yield
+    cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
 
 
 def _csv_line(values: list[Any]) -> bytes:

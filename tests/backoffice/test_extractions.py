@@ -110,7 +110,7 @@ def test_xlsx_extraction_holds_the_days_remitted_sales_and_refunds(merchant, day
     assert tnd[2].value == datetime.combine(day, time(10, 0))
     assert (
         tnd[17].value is not None
-        and tnd[18].value == remitted[0].__class__.objects.get(order_number="DAY-TND").remittance_id
+        and tnd[18].value == remitted[0].__class__.objects.get(order_number="DAY-TND").remittance.pk
     )
 
 

@@ -4,13 +4,12 @@ import uuid
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from payments.cards import CardData
 from payments.models import ActorType, OperationKind, Order, OrderStatus
 from payments.services import authorization
 from payments.services.common import BUYER
-from tests.factories import API_PASSWORD, make_api_account, make_merchant, make_order
+from tests.factories import API_PASSWORD, make_api_account, make_merchant, make_order, remit
 
 S = OrderStatus
 SUCCESS = {"errorCode": "0", "errorMessage": "Success"}
@@ -488,7 +487,7 @@ def test_pre_authorized_order_is_held_deposited_then_refunded_after_remittance(c
     assert call(client, "deposit", account, orderId=order_id, amount="15000") == SUCCESS
     assert amounts(order) == (S.DEPOSITED, 20_000, 15_000, 0)
 
-    Order.objects.filter(pk=order.pk).update(remitted_at=timezone.now())  # the day's remittance ran
+    remit(order)  # the day's remittance ran
     assert call(client, "reverse", account, orderId=order_id)["errorCode"] == "7"
     assert call(client, "refund", account, orderId=order_id, amount="5000") == SUCCESS
     assert call(client, "refund", account, orderId=order_id, amount="0") == SUCCESS

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from payments.models import Order, OrderStatus, Remittance, RemittanceStatus
+from payments.models import OrderStatus, Remittance, RemittanceStatus
 from payments.tasks import remittance_daily
 from tests.factories import make_merchant, make_order
 
@@ -75,7 +75,7 @@ def test_worker_builds_the_remittance_once(worker, tmp_path):  # type: ignore[no
     remittance = Remittance.objects.get(pk=remittance_id)
     assert remittance.status == RemittanceStatus.DONE and remittance.order_count == 20
     assert remittance.gross_amount == sum(o.amount for o in orders)
-    assert Order.objects.filter(remittance=remittance).count() == 20
+    assert remittance.orders.count() == 20
     lines = (tmp_path / remittance.file.name).read_text().splitlines()  # written by the worker
     assert len(lines) == 22 and lines[0].startswith("H;CTPREM1;") and lines[-1].startswith("T;20;20;")
     again = remittance_daily.apply_async(args=[day.isoformat()], queue=worker)

@@ -2,7 +2,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -15,10 +15,12 @@ from payments.models import (
     OperationKind,
     Order,
     OrderStatus,
+    Remittance,
+    RemittanceSale,
 )
 from payments.services import authorization, orders
 from payments.services.common import BUYER, SYSTEM, Actor
-from tests.factories import currency, make_api_account, make_merchant, make_order
+from tests.factories import currency, make_api_account, make_merchant, make_order, remit
 
 pytestmark = pytest.mark.django_db
 
@@ -583,7 +585,7 @@ def test_every_transition_writes_one_operation_with_kind_amount_and_actor():
     authorization.order_authorize(order_pk=order.pk, card=card(DO_NOT_HONOUR_PAN), actor=BUYER)
     authorization.order_authorize(order_pk=order.pk, card=card(), actor=BUYER)
     orders.order_deposit(order_pk=order.pk, amount=8_000, actor=api)
-    Order.objects.filter(pk=order.pk).update(remitted_at=timezone.now())
+    remit(order)
     orders.order_refund(order_pk=order.pk, amount=3_000, actor=api, external_refund_id="R-1")
     orders.order_refund(order_pk=order.pk, amount=3_000, actor=api, external_refund_id="R-1")  # a repeat
     orders.order_refund(order_pk=order.pk, amount=0, actor=api)
@@ -676,10 +678,47 @@ def test_the_database_rejects_a_duplicate_order_number_of_one_merchant():
     rejects(lambda: make_order(merchant=order.merchant, order_number=order.order_number))
 
 
-def test_the_database_rejects_remittance_of_an_unpaid_or_reversed_order():
+def sale(order_pk: int, *, remittance_pk: int | None = None) -> RemittanceSale:
+    """A sale row written directly, as a faulty writer would: only the database stands in the way."""
+    return RemittanceSale.objects.create(
+        order_id=order_pk, remittance_id=remittance_pk, amount=1_000, remitted_at=timezone.now()
+    )
+
+
+def test_the_database_rejects_remittance_of_an_unpaid_reversed_or_missing_order():
     for status in (OrderStatus.REGISTERED, OrderStatus.REVERSED, OrderStatus.DECLINED, OrderStatus.APPROVED):
         order = make_order(status=status)
-        rejects(lambda order=order: Order.objects.filter(pk=order.pk).update(remitted_at=timezone.now()))
+        rejects(lambda order=order: sale(order.pk))
+    rejects(lambda: sale(Order.objects.order_by("pk").last().pk + 1_000))
+    assert not RemittanceSale.objects.exists()
+    sale(make_order(status=OrderStatus.DEPOSITED).pk)  # the same row for a paid order goes in
+
+
+def test_the_database_rejects_a_sale_in_a_missing_remittance():
+    rejects(lambda: sale(make_order(status=OrderStatus.DEPOSITED).pk, remittance_pk=999_999))
+    assert not RemittanceSale.objects.exists()
+
+
+def test_the_database_keeps_a_remitted_order_paid():
+    order = remitted(10_000)
+    rejects(lambda: Order.objects.filter(pk=order.pk).update(status=OrderStatus.REVERSED))
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.REFUNDED)  # still paid
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite leaves deletes to the ORM's PROTECT")
+def test_the_database_refuses_to_delete_a_remitted_order_or_a_remittance_with_sales():
+    order = remitted(10_000)
+    remittance = Remittance.objects.create(
+        business_date=date(2025, 3, 12),
+        merchant=order.merchant,
+        contract=order.terminal.contract,
+        currency=order.currency,
+        cutoff_at=timezone.now(),
+    )
+    RemittanceSale.objects.filter(order=order).update(remittance=remittance)
+    rejects(lambda: Order.objects.filter(pk=order.pk)._raw_delete(using="default"))
+    rejects(lambda: Remittance.objects.filter(pk=remittance.pk)._raw_delete(using="default"))
 
 
 def test_the_database_rejects_a_reused_idempotency_key_on_one_order_only():
