@@ -13,11 +13,13 @@ runs VACUUM ANALYZE as autovacuum would, then runs `remittance_run` for today in
 reports its time, peak memory (ru_maxrss before and after) and where the time went: the claim of the
 orders (one COPY per group that inserts their sales and writes their D records), the claim of the
 refunds (their UPDATE statements), the totals, the files (the C records' COPY and the writing), the
-commits (which run the deferred foreign-key checks of every sale), other queries and the rest, in
-Python. Files are written to a temporary MEDIA_ROOT and counted. Targets: under 30 s
-for 1 million orders, files included; memory flat (the peak grows by a few MB, not with the number of
-rows). Never part of the tests: it needs PostgreSQL on
-127.0.0.1:5432 (user postgres, trust auth).
+commits, other queries and the rest, in Python. Then, in another child process, it builds the day's
+extraction file of every merchant (half of them CSV, half XLSX, as `extractions_run` does after the
+remittance) and reports the rows per second of each format and the peak memory. Files are written to a
+temporary MEDIA_ROOT and counted. Targets: the remittance of 1 million orders, files included, under
+30 s; memory flat (the peak grows by a few MB, not with the number of rows); the extraction at the
+back-office export's rates (bench/export.py). `--no-extraction` skips the extraction. Never part of the
+tests: it needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ MERCHANTS = 50
 REFUNDS = 10_000
 TARGET_SECONDS = 30.0
 TARGET_MEMORY_GROWTH_MB = 64.0
+XLSX_RATE_TARGET = 8_000  # as bench/export.py
 
 
 def _django(media_root: str) -> None:
@@ -208,16 +211,73 @@ def _child() -> None:
     print(json.dumps(report))
 
 
+def _extract_child() -> None:
+    """Build the day's extraction files of every merchant (half CSV, half XLSX) and report, as JSON on
+    stdout, time and rows per format and the peak memory of this process."""
+    _django(os.environ["MEDIA_ROOT"])
+    from django.utils import timezone
+
+    from backoffice import extractions
+    from backoffice.models import ExportFormat, ExtractionSettings
+    from payments.models import Merchant
+
+    for n, merchant in enumerate(Merchant.objects.order_by("pk")):
+        ExtractionSettings.objects.update_or_create(
+            merchant=merchant,
+            defaults={"enabled": True, "format": ExportFormat.CSV if n % 2 else ExportFormat.XLSX},
+        )
+    seconds: Counter[str] = Counter()
+    rows: Counter[str] = Counter()
+    build = extractions.extraction_build
+
+    def timed_build(**kwargs: Any) -> Any:
+        started = time.perf_counter()
+        extraction = build(**kwargs)
+        if extraction is not None:
+            seconds[extraction.format] += time.perf_counter() - started
+            rows[extraction.format] += extraction.row_count
+        return extraction
+
+    extractions.extraction_build = timed_build  # type: ignore[assignment]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    done = extractions.extractions_run(business_date=timezone.localdate())
+    report = {
+        "seconds": time.perf_counter() - started,
+        "files": len(done),
+        "format_seconds": seconds,
+        "format_rows": rows,
+        "rss_before_kb": before,
+        "rss_peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
+    print(json.dumps(report))
+
+
+def _run_child(flag: str, media: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.remittance", flag],
+        cwd=ROOT, env=os.environ | {"MEDIA_ROOT": media}, capture_output=True, text=True,
+    )  # fmt: skip
+    if out.returncode:
+        sys.exit(f"{flag} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument("--no-extraction", action="store_true", help="Time the remittance only.")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--extract-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child()
+        return
+    if args.extract_child:
+        _extract_child()
         return
     media = tempfile.mkdtemp(prefix="bench-remit-")
     recreate_database(DB_NAME)
@@ -232,14 +292,10 @@ def main() -> None:
         from django.db import connection
 
         connection.close()
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.remittance", "--child"],
-            cwd=ROOT, env=os.environ | {"MEDIA_ROOT": media}, capture_output=True, text=True,
-        )  # fmt: skip
-        if out.returncode:
-            sys.exit(f"the remittance failed:\n{out.stderr}")
-        report = json.loads(out.stdout.strip().splitlines()[-1])
+        report = _run_child("--child", media)
         _print(report, media, args.orders)
+        if not args.no_extraction:
+            _print_extraction(_run_child("--extract-child", media))
     finally:
         if not args.keep:
             from django.db import connection
@@ -270,6 +326,22 @@ def _print(report: dict[str, Any], media: str, order_count: int) -> None:
     )  # fmt: skip
     assert report["orders"] == order_count + 0 and report["refunds"] == REFUNDS, report
     assert lines == order_count + REFUNDS + 2 * len(files), lines
+
+
+def _print_extraction(report: dict[str, Any]) -> None:
+    growth_mb = (report["rss_peak_kb"] - report["rss_before_kb"]) / 1024
+    spent = report["format_seconds"]
+    rates = {name: report["format_rows"][name] / seconds for name, seconds in spent.items() if seconds}
+    print(
+        f"extraction: {report['files']} files in {report['seconds']:.1f} s; "
+        + ", ".join(
+            f"{name.upper()} {report['format_rows'][name]:,} rows in {report['format_seconds'][name]:.1f} s "
+            f"({rates[name]:,.0f} rows/s)"
+            for name in sorted(rates)
+        )
+        + f"; memory {report['rss_before_kb'] / 1024:.0f} MB before, peak +{growth_mb:.1f} MB "
+        f"(back-office export targets: XLSX >= {XLSX_RATE_TARGET:,} rows/s, peak < 150 MB)"
+    )
 
 
 if __name__ == "__main__":
