@@ -33,14 +33,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
-from openpyxl.cell import Cell
-from openpyxl.utils.datetime import to_excel
 
 from payments.models import AuthorizationType, Order, OrderStatus, ThreeDSStatus
 from payments.money import to_major
 
 from .export_copy import copy_supported, csv_copy_chunks
 from .selectors import action_code_descriptions
+from .xlsx_rows import SheetRows
 
 CHUNK = 2000  # rows per database fetch and per write
 XLSX_MAX_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
@@ -109,8 +108,6 @@ COLUMNS = (
     Column(_("Remitted at"), "datetime"),
     Column(_("Remittance id"), "int"),
 )
-MONEY_COLUMNS = [index for index, column in enumerate(COLUMNS) if column.kind == "money"]
-DATETIME_COLUMNS = [index for index, column in enumerate(COLUMNS) if column.kind == "datetime"]
 
 
 def headers() -> list[str]:
@@ -299,15 +296,16 @@ def xlsx_write(
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=gettext("Orders")[:31])
     sheet.append(headers())
-    styled = _StyledCells(sheet)
+    rows = SheetRows(sheet, [column.kind for column in COLUMNS], next_row=2, datetime_format=DATETIME_FORMAT)
     written = 0
     try:
         for written, (cells, exponent) in enumerate(export_rows(queryset), start=1):
             if written > XLSX_MAX_ROWS:
                 xlsx_check(written)
-            sheet.append(styled.typed(cells, exponent))
+            rows.append(cells, money_format=_money_format(exponent))
             if progress and written % CHUNK == 0:
                 progress(written)
+        rows.close()
     except BaseException:
         sheet.close()  # ends openpyxl's temporary sheet file cleanly before giving up
         raise
@@ -317,52 +315,5 @@ def xlsx_write(
     return written
 
 
-class _RowCell(Cell):
-    """A styled cell refilled row after row. openpyxl formats a cell's repr for an error message it
-    drops whenever a cell is appended: a fixed repr saves computing its coordinate."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<export cell>"
-
-
-class _StyledCells:
-    """The styled cells of a row (amounts, datetimes), made once and refilled for every row.
-
-    A write-only sheet writes each appended row at once, so the same cell objects can carry the next
-    row's values: a new styled cell per value (a style lookup each) was a fifth of the XLSX time. They
-    are made when first needed, in the order the former per-row cells were, so the workbook's number
-    formats and styles keep their ids. Datetimes go in as the Excel serial number openpyxl would
-    write for them, under the same date format: the same XML, without a date-format check per cell.
-    """
-
-    def __init__(self, sheet: Any) -> None:
-        self.sheet = sheet
-        self.epoch = sheet.parent.epoch
-        self.money: dict[int, list[Cell]] = {}
-        self.datetimes: list[Cell] = []
-
-    def _cells(self, count: int, number_format: str) -> list[Cell]:
-        cells = [_RowCell(self.sheet) for _ in range(count)]
-        for cell in cells:
-            cell.number_format = number_format
-        return cells
-
-    def typed(self, cells: list[Any], exponent: int) -> list[Any]:
-        money = self.money.get(exponent)
-        if money is None:
-            money = self.money[exponent] = self._cells(
-                len(MONEY_COLUMNS), "0." + "0" * exponent if exponent else "0"
-            )
-        for index, cell in zip(MONEY_COLUMNS, money, strict=True):
-            cell.value = cells[index]
-            cells[index] = cell
-        for position, index in enumerate(DATETIME_COLUMNS):
-            if cells[index] is not None:
-                if not self.datetimes:
-                    self.datetimes = self._cells(len(DATETIME_COLUMNS), DATETIME_FORMAT)
-                cell = self.datetimes[position]
-                cell.value = to_excel(cells[index], self.epoch)
-                cells[index] = cell
-        return cells
+def _money_format(exponent: int) -> str:
+    return "0." + "0" * exponent if exponent else "0"
