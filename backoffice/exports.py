@@ -21,12 +21,13 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 from itertools import islice
 from typing import IO, Any
 
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -149,9 +150,38 @@ class Labels:
 
 def raw_chunks(queryset: QuerySet[Order]) -> Iterator[list[tuple[Any, ...]]]:
     """The FIELDS of every order, CHUNK tuples at a time, from a server-side cursor on PostgreSQL."""
-    rows = queryset.values_list(*FIELDS).iterator(chunk_size=CHUNK)
+    values = queryset.values_list(*FIELDS)
+    if connections[values.db].vendor == "sqlite":
+        yield from _sqlite_chunks(values)
+        return
+    rows = values.iterator(chunk_size=CHUNK)
     while chunk := list(islice(rows, CHUNK)):
         yield chunk
+
+
+def _sqlite_chunks(values: QuerySet[Order]) -> Iterator[list[tuple[Any, ...]]]:
+    """raw_chunks on SQLite: the same tuples, converted here rather than by Django's per-value converters
+    (half the time of a CSV export there). SQLite gives datetimes naive, in UTC, and UUIDs as 32 hex
+    digits; the other fields come back as they are. The order id comes as its text (all the rows' users
+    want). Tested against values_list."""
+    query, params = values.query.get_compiler(using=values.db).as_sql()
+    times = [_AT["created_at"], _AT["sale__remitted_at"]]
+    order_id = _AT["order_id"]
+    with connections[values.db].cursor() as cursor:
+        cursor.execute(query, params)
+        while chunk := cursor.fetchmany(CHUNK):
+            rows = []
+            for fetched in chunk:
+                row = list(fetched)
+                digits = row[order_id]  # str(UUID(digits)), without the UUID
+                row[order_id] = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+                for index in times:
+                    if (moment := row[index]) is not None:
+                        if not isinstance(moment, datetime):  # the text of a column in an expression
+                            moment = datetime.fromisoformat(moment)
+                        row[index] = moment.replace(tzinfo=UTC)
+                rows.append(tuple(row))
+            yield rows
 
 
 def export_rows(queryset: QuerySet[Order]) -> Iterator[tuple[list[Any], int]]:

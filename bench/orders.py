@@ -52,7 +52,7 @@ def log(message: str) -> None:
 def django_setup() -> None:
     """Django on DB_NAME in this process; children of a run inherit the parent's environment."""
     os.environ.update(
-        DATABASE_URL=DB_URL,
+        DATABASE_URL=os.environ.get("BENCH_DATABASE_URL", DB_URL),  # bench.export --sqlite: a SQLite file
         DJANGO_SETTINGS_MODULE="clictopay.settings",
         DEBUG="false",  # as in production: no query log, no template debug information
         SECRET_KEY=secrets.token_urlsafe(48),

@@ -265,3 +265,16 @@ def test_amounts_as_text_are_the_decimal_ones():
             expected = f"{Decimal(amount).scaleb(-exponent):.{exponent}f}"
             assert exports.decimal_text(amount, exponent) == expected
             assert exports.decimal_text(amount, exponent, ",") == expected.replace(".", ",")
+
+
+def test_the_rows_fetched_for_an_export_are_the_orms(merchant, orders):
+    """raw_chunks converts SQLite's values itself: the same rows as values_list (the id as text)."""
+    remit_at = timezone.make_aware(datetime(2025, 3, 12, 22, 0, 0, 123_456))
+    make_order(merchant=merchant, status=OrderStatus.DEPOSITED, remitted_at=remit_at, order_number="EXP-R")
+    queryset = export_jobs.export_queryset(merchant=merchant, query="")
+    fetched = [row for chunk in exports.raw_chunks(queryset) for row in chunk]
+    expected = [(row[0], str(row[1]), *row[2:]) for row in queryset.values_list(*exports.FIELDS)]
+    assert [(row[0], str(row[1]), *row[2:]) for row in fetched] == expected and len(expected) == 4
+    remitted = next(row for row in fetched if row[0] == "EXP-R")
+    assert remitted[exports.FIELDS.index("sale__remitted_at")] == remit_at
+    assert all(row[2].tzinfo is not None for row in fetched)
