@@ -7,6 +7,7 @@ Run from the project root, with the virtualenv active (PostgreSQL on 127.0.0.1:5
     python -m bench.export --keep            # leave the database clictopay_search_bench behind
     python -m bench.export --keep --reuse    # run again on that database (migrated), without seeding
     python -m bench.export --sqlite 200000   # the CSV export on SQLite (the embedded default) instead
+    python -m bench.export --big-share 2     # the big merchant holds half the orders: 1,000,000 exported
 
 What it does: bench.orders builds the database (see there), then exports every order of the big
 merchant, as the back-office export of an empty search selects them (backoffice.export_jobs
@@ -135,6 +136,10 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=2_000_000)
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
     parser.add_argument("--reuse", action="store_true", help="Take the kept database as it is (no seeding).")
+    parser.add_argument(
+        "--big-share", type=int, default=10, metavar="N",
+        help="The big merchant holds one order in N (default 10); 2 with 2,000,000 orders exports 1,000,000.",
+    )  # fmt: skip
     parser.add_argument("--sqlite", type=int, metavar="N", help="CSV export of N orders on SQLite.")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--merchant", type=int, help=argparse.SUPPRESS)
@@ -145,7 +150,7 @@ def main() -> None:
     if args.sqlite:
         _sqlite(args.sqlite)
         return
-    with bench_database(args.orders, keep=args.keep, reuse=args.reuse) as seeded:
+    with bench_database(args.orders, keep=args.keep, reuse=args.reuse, big_share=args.big_share) as seeded:
         from django.db import connections
 
         connections.close_all()

@@ -70,7 +70,9 @@ def django_setup() -> None:
 
 
 @contextmanager
-def bench_database(order_count: int, *, keep: bool = False, reuse: bool = False) -> Iterator[Seeded]:
+def bench_database(
+    order_count: int, *, keep: bool = False, reuse: bool = False, big_share: int = BIG_SHARE
+) -> Iterator[Seeded]:
     reused = reuse and database_exists(DB_NAME)
     if not reused:
         recreate_database(DB_NAME)
@@ -80,7 +82,7 @@ def bench_database(order_count: int, *, keep: bool = False, reuse: bool = False)
 
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
-        big_id, big_orders = _seeded() if reused else _seed(order_count)
+        big_id, big_orders = _seeded() if reused else _seed(order_count, big_share)
         seconds = time.perf_counter() - started
         done = "reused" if reused else "seeded"
         log(f"{done} {order_count:,} orders ({big_orders:,} for the big merchant) in {seconds:.1f} s")
@@ -136,7 +138,7 @@ INSERT INTO {table} ({columns}) SELECT {values} FROM (
 """
 
 
-def _seed(order_count: int) -> tuple[int, int]:
+def _seed(order_count: int, big_share: int) -> tuple[int, int]:
     from django.db import connection
 
     from payments.models import Contract, Currency, Merchant, Order, Terminal
@@ -165,7 +167,7 @@ def _seed(order_count: int) -> tuple[int, int]:
                 columns=columns,
                 values=values,
                 days=sql.Literal(DAYS),
-                share=sql.Literal(BIG_SHARE),
+                share=sql.Literal(big_share),
                 merchants=sql.Literal(MERCHANTS),
                 count=sql.Literal(order_count),
                 pairs=sql.SQL(pairs),
