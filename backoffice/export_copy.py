@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, Func, QuerySet, TextField, Value
 
@@ -116,7 +117,12 @@ def csv_copy_chunks(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[bytes]:
     """The CSV rows (no BOM, no header) as UTF-8 chunks of ROWS_PER_CHUNK rows, CRLF-terminated."""
-    query, params = queryset.values_list(*_columns(labels, point)).query.sql_with_params()
+    try:
+        query, params = queryset.values_list(*_columns(labels, point)).query.sql_with_params()
+    except EmptyResultSet:  # a search that cannot match (a malformed criterion): no rows
+        if progress:
+            progress(0)
+        return
     connection = connections[queryset.db]
     connection.ensure_connection()
     raw = connection.connection

@@ -27,6 +27,7 @@ from functools import partial
 from itertools import islice
 from typing import IO, Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -164,7 +165,10 @@ def _sqlite_chunks(values: QuerySet[Order]) -> Iterator[list[tuple[Any, ...]]]:
     (half the time of a CSV export there). SQLite gives datetimes naive, in UTC, and UUIDs as 32 hex
     digits; the other fields come back as they are. The order id comes as its text (all the rows' users
     want). Tested against values_list."""
-    query, params = values.query.get_compiler(using=values.db).as_sql()
+    try:
+        query, params = values.query.get_compiler(using=values.db).as_sql()
+    except EmptyResultSet:  # a search that cannot match (a malformed criterion): no rows
+        return
     times = [_AT["created_at"], _AT["sale__remitted_at"]]
     order_id = _AT["order_id"]
     with connections[values.db].cursor() as cursor:
@@ -179,7 +183,7 @@ def _sqlite_chunks(values: QuerySet[Order]) -> Iterator[list[tuple[Any, ...]]]:
                     if (moment := row[index]) is not None:
                         if not isinstance(moment, datetime):  # the text of a column in an expression
                             moment = datetime.fromisoformat(moment)
-                        row[index] = moment.replace(tzinfo=UTC)
+                        row[index] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
                 rows.append(tuple(row))
             yield rows
 

@@ -10,17 +10,19 @@ the file openpyxl gives (tested), with two deliberate differences: text starting
 XML cannot hold are dropped (openpyxl refuses the whole file).
 """
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from lxml import etree
 from openpyxl.cell import Cell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 BLOCK = 500  # rows parsed and written at once
 MAX_TEXT = 32_767  # Excel's longest cell text, as openpyxl truncates it
+# What XML 1.0 cannot hold: C0 controls but tab, LF and CR; lone surrogates; U+FFFE and U+FFFF.
+ILLEGAL_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # What lxml escapes in text, and CR, which a parser would read back as LF.
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 

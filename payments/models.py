@@ -200,7 +200,7 @@ class ApiAccount(models.Model):
 
 class Order(models.Model):
     order_id = models.UUIDField(_("order id"), default=uuid.uuid4, unique=True, editable=False)
-    # Few, chosen indexes (Meta): every index costs each write, and the remittance rewrites millions of rows.
+    # Few, chosen indexes (Meta): every index costs each write of an order.
     merchant = models.ForeignKey(
         Merchant, models.PROTECT, related_name="orders", db_index=False, verbose_name=_("merchant")
     )
@@ -269,6 +269,7 @@ class Order(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     authorized_at = models.DateTimeField(_("authorized"), null=True, blank=True)
     deposited_at = models.DateTimeField(_("deposited"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")

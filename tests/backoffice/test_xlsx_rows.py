@@ -87,7 +87,7 @@ def test_rows_beyond_a_block_keep_their_order_and_numbers(monkeypatch):
 
 
 def test_a_formula_stays_text_and_characters_xml_cannot_hold_are_dropped():
-    rows = [(["=1+1", None, 1, Decimal(1), "bell\x07 and nul\x00", None], "0")]
+    rows = [(["=1+1", None, 1, Decimal(1), "bell\x07, nul\x00, \ufffe\uffff\ud800 and NEL\x85", None], "0")]
     read = cells(block_workbook(rows))
     assert read[1][0] == ("=1+1", "s", "General")
-    assert read[1][4][0] == "bell and nul"
+    assert read[1][4][0] == "bell, nul,  and NEL\x85"
