@@ -685,6 +685,7 @@ def sale(order_pk: int, *, remittance_pk: int | None = None) -> RemittanceSale:
     )
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers of PostgreSQL (migration 0006)")
 def test_the_database_rejects_remittance_of_an_unpaid_reversed_or_missing_order():
     for status in (OrderStatus.REGISTERED, OrderStatus.REVERSED, OrderStatus.DECLINED, OrderStatus.APPROVED):
         order = make_order(status=status)
@@ -694,11 +695,13 @@ def test_the_database_rejects_remittance_of_an_unpaid_reversed_or_missing_order(
     sale(make_order(status=OrderStatus.DEPOSITED).pk)  # the same row for a paid order goes in
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers of PostgreSQL (migration 0006)")
 def test_the_database_rejects_a_sale_in_a_missing_remittance():
     rejects(lambda: sale(make_order(status=OrderStatus.DEPOSITED).pk, remittance_pk=999_999))
     assert not RemittanceSale.objects.exists()
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers of PostgreSQL (migration 0006)")
 def test_the_database_keeps_a_remitted_order_paid():
     order = remitted(10_000)
     rejects(lambda: Order.objects.filter(pk=order.pk).update(status=OrderStatus.REVERSED))
@@ -706,7 +709,7 @@ def test_the_database_keeps_a_remitted_order_paid():
     assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite leaves deletes to the ORM's PROTECT")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers of PostgreSQL (migration 0006)")
 def test_the_database_refuses_to_delete_a_remitted_order_or_a_remittance_with_sales():
     order = remitted(10_000)
     remittance = Remittance.objects.create(
