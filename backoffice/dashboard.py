@@ -19,8 +19,9 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from payments.models import Currency, Merchant, Order, OrderStatus
+from payments.models import Contract, Currency, Merchant, Order, OrderStatus
 from payments.selectors import action_code_description
+from payments.services.remittance import DEFAULT_HOLD_DAYS
 
 ACCEPTED = Q(approved_amount__gt=0)
 REFUSED = Q(status=OrderStatus.DECLINED)
@@ -141,9 +142,20 @@ def top_refusal_reasons(
 
 
 def awaiting_remittance(*, merchant: Merchant) -> list[tuple[Currency, int]]:
-    """Per currency: what the next remittances will hand to the bank (deposited minus refunded)."""
+    """Per currency: what the next remittances will hand to the bank (deposited minus refunded): the
+    paid orders they look for (settings.REMITTANCE_LOOKBACK_DAYS), not the merchant's whole history."""
+    since = timezone.now() - timedelta(days=settings.REMITTANCE_LOOKBACK_DAYS)
+    # A paid order was created at most its longest hold before its deposit; and the merchant's orders are
+    # indexed by creation time.
+    hold_days = max([DEFAULT_HOLD_DAYS, *Contract.objects.values_list("hold_days", flat=True)])
     rows = (
-        Order.objects.filter(merchant=merchant, status__in=PAID, sale__isnull=True)
+        Order.objects.filter(
+            merchant=merchant,
+            status__in=PAID,
+            sale__isnull=True,
+            created_at__gte=since - timedelta(days=hold_days),
+            deposited_at__gte=since,
+        )
         .values("currency")
         .annotate(total=Sum(F("deposited_amount") - F("refunded_amount"), default=0))
         .order_by("currency")

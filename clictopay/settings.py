@@ -152,6 +152,10 @@ except ValueError as _error:
     raise ImproperlyConfigured("REMITTANCE_CUTOFF: give a time as HH:MM, e.g. 23:00.") from _error
 # A remittance STARTED longer ago than this (seconds) was interrupted: it is flagged and waits for a human.
 REMITTANCE_STUCK_AFTER = env.int("REMITTANCE_STUCK_AFTER", default=1800)
+# How far before its cut-off a remittance looks for paid orders not yet remitted: longer than any hold
+# period, so that the daily run reads days of orders, not years. `run_remittance --lookback-days`
+# reaches further back after a long outage.
+REMITTANCE_LOOKBACK_DAYS = env.int("REMITTANCE_LOOKBACK_DAYS", default=35)
 CELERY_BEAT_SCHEDULE = {
     # every minute: decline orders whose payment window has closed (action code -2007)
     "orders-expire-due": {"task": "payments.tasks.orders_expire_due", "schedule": crontab()},

@@ -102,7 +102,11 @@ def business_date_due(now: datetime | None = None) -> date:
 
 
 def remittance_run(
-    *, until: datetime | None, business_date: date, now: datetime | None = None
+    *,
+    until: datetime | None,
+    business_date: date,
+    now: datetime | None = None,
+    lookback_days: int | None = None,
 ) -> list[Remittance]:
     """Remit, for `business_date`, everything paid before `until` (None: the day's cut-off; never later
     than now) and every refund made since the previous remittance. Returns the remittances built now.
@@ -110,21 +114,25 @@ def remittance_run(
     Idempotent: a group whose remittance of the day is DONE is left alone, so a second run builds
     nothing. Groups blocked by a STARTED remittance are logged and skipped. Re-raises the first error
     of a group (after marking its remittance FAILED and rolling it back); groups done before it stay.
-    `now` is the clock (tests, demo history).
+    `now` is the clock (tests, demo history). Orders deposited more than `lookback_days` (default
+    settings.REMITTANCE_LOOKBACK_DAYS) before the cut-off are not looked for.
     """
     now = now or timezone.now()
     cutoff = min(until or cutoff_for(business_date), now)
+    since = cutoff - timedelta(
+        days=settings.REMITTANCE_LOOKBACK_DAYS if lookback_days is None else lookback_days
+    )
     built = []
-    for group, refunds in _groups(cutoff).items():
+    for group, refunds in _groups(cutoff, since).items():
         remittance = _claim(group, business_date=business_date, cutoff=cutoff, now=now)
         if remittance is None:
             continue
-        if (done := _build_or_fail(remittance, refunds=refunds, now=now)) is not None:
+        if (done := _build_or_fail(remittance, refunds=refunds, since=since, now=now)) is not None:
             built.append(done)
     return built
 
 
-def _groups(cutoff: datetime) -> dict[Group, list[int]]:
+def _groups(cutoff: datetime, since: datetime) -> dict[Group, list[int]]:
     """The (merchant, contract, currency) groups with orders or refunds waiting to be remitted, in order,
     each with the pks of its waiting refunds. Refunds are few: they are sorted into groups here, by one
     query, because looking for them group by group reads every order of the merchant each time.
@@ -139,14 +147,22 @@ def _groups(cutoff: datetime) -> dict[Group, list[int]]:
     found = _waiting_refunds(cutoff).order_by().values_list("pk", "order__terminal_id", "order__currency_id")
     for pk, terminal, currency in found.iterator(chunk_size=CHUNK):
         refunds[group(terminal, currency)].append(pk)
-    waiting = _waiting_orders(cutoff).values_list("terminal_id", "currency_id").distinct()
-    keys = {group(terminal, currency) for terminal, currency in waiting} | refunds.keys()
+    keys = set(refunds)
+    for terminal in contract_of:  # terminal by terminal: each a range of the paid orders' index
+        waiting = _waiting_orders(cutoff, since).filter(terminal_id=terminal).order_by()
+        keys |= {
+            group(terminal, currency) for currency in waiting.values_list("currency_id", flat=True).distinct()
+        }
     return {key: refunds.get(key, []) for key in sorted(keys)}
 
 
-def _waiting_orders(cutoff: datetime) -> Any:
+def _waiting_orders(cutoff: datetime, since: datetime) -> Any:
     return Order.objects.filter(
-        status__in=PAID, sale__isnull=True, deposited_at__lt=cutoff, terminal__isnull=False
+        status__in=PAID,
+        sale__isnull=True,
+        deposited_at__lt=cutoff,
+        deposited_at__gte=since,
+        terminal__isnull=False,
     )
 
 
@@ -203,10 +219,12 @@ def _flag(remittance: Remittance) -> None:
         )
 
 
-def _build_or_fail(remittance: Remittance, *, refunds: list[int], now: datetime) -> Remittance | None:
+def _build_or_fail(
+    remittance: Remittance, *, refunds: list[int], since: datetime, now: datetime
+) -> Remittance | None:
     try:
         with transaction.atomic():
-            return _build(remittance, refunds=refunds, now=now)
+            return _build(remittance, refunds=refunds, since=since, now=now)
     except Exception as error:
         # Rolled back: no order or refund points at it any more. The file goes too.
         if remittance.file.name:
@@ -218,13 +236,15 @@ def _build_or_fail(remittance: Remittance, *, refunds: list[int], now: datetime)
         raise
 
 
-def _build(remittance: Remittance, *, refunds: list[int], now: datetime) -> Remittance | None:
+def _build(
+    remittance: Remittance, *, refunds: list[int], since: datetime, now: datetime
+) -> Remittance | None:
     """Claim the group's orders and `refunds` (pks), write the file and record totals (in one transaction)."""
     terminals = dict(
         Terminal.objects.filter(contract=remittance.contract_id).values_list("pk", "terminal_id")
     )
     with tempfile.TemporaryFile() as sales:
-        _claim_sales(remittance, list(terminals), now=now, records=sales)
+        _claim_sales(remittance, list(terminals), since=since, now=now, records=sales)
         refund_count = _claim_refunds(remittance, refunds)
         order_count, gross = _sales_totals(remittance)
         if not (order_count or refund_count):
@@ -254,7 +274,7 @@ SELECT o.id, o.order_id, o.order_number, o.terminal_id, o.deposited_at, o.approv
        o.reference_number, o.masked_pan, o.deposited_amount
 FROM payments_order o
 WHERE o.merchant_id = {merchant} AND o.currency_id = {currency} AND o.terminal_id IN ({terminals})
-  AND o.status IN ({paid}) AND o.deposited_at < {cutoff}
+  AND o.status IN ({paid}) AND o.deposited_at < {cutoff} AND o.deposited_at >= {since}
   AND NOT EXISTS (SELECT 1 FROM payments_remittancesale s WHERE s.order_id = o.id)
 """
 _INSERT_SALES = """
@@ -275,7 +295,9 @@ COPY (
 """
 
 
-def _claim_sales(remittance: Remittance, terminals: list[int], *, now: datetime, records: IO[bytes]) -> None:
+def _claim_sales(
+    remittance: Remittance, terminals: list[int], *, since: datetime, now: datetime, records: IO[bytes]
+) -> None:
     """Make the group's waiting orders sales of `remittance`. On PostgreSQL their D records go to
     `records` as well; elsewhere _records writes them from the sales afterwards."""
     if not terminals:
@@ -288,17 +310,18 @@ def _claim_sales(remittance: Remittance, terminals: list[int], *, now: datetime,
     }
     if connection.vendor != "postgresql":
         moment = connection.ops.adapt_datetimefield_value  # as the ORM stores it (SQLite: UTC text)
-        values = ints | {"currency": "%s", "cutoff": "%s", "now": "%s"}
+        values = ints | {"currency": "%s", "cutoff": "%s", "since": "%s", "now": "%s"}
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH picked AS ({_PICK.format(**values)}) {_INSERT_SALES.format(**values)}",
-                [remittance.currency_id, moment(remittance.cutoff_at), moment(now)],
+                [remittance.currency_id, moment(remittance.cutoff_at), moment(since), moment(now)],
             )
         return
     # COPY takes no parameters: the values are written in as literals.
     values = {key: sql.SQL(text) for key, text in ints.items()} | {
         "currency": sql.Literal(remittance.currency_id),
         "cutoff": sql.Literal(remittance.cutoff_at),
+        "since": sql.Literal(since),
         "now": sql.Literal(now),
     }
     with connection.cursor() as cursor, _local_time_zone(cursor):

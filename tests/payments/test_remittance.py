@@ -91,16 +91,32 @@ def test_run_remits_paid_orders_and_leaves_the_others():
 
 @pytest.mark.django_db
 def test_orders_are_claimed_set_wise_not_one_by_one():
-    def statements(order_count: int) -> int:
-        merchant = make_merchant()
+    merchant = make_merchant()
+
+    def statements(day: date, order_count: int) -> int:
         for _ in range(order_count):
-            paid(merchant)
+            paid(merchant, deposited_at=at(day, 10))
         with CaptureQueriesContext(connection) as queries:
-            (done,) = run()
+            (done,) = run(day, now=at(day, 23, 30))
         assert done.order_count == order_count == done.sales.count()
         return len(queries)
 
-    assert statements(2) == statements(40)
+    assert statements(TODAY - timedelta(days=1), 2) == statements(TODAY, 40)
+
+
+@pytest.mark.django_db
+def test_orders_deposited_before_the_lookback_wait_for_a_longer_lookback(settings):
+    settings.REMITTANCE_LOOKBACK_DAYS = 35
+    merchant = make_merchant()
+    old = paid(merchant, deposited_at=at(TODAY - timedelta(days=36), 10))
+    recent = paid(merchant, deposited_at=at(TODAY - timedelta(days=34), 10))
+    (done,) = run()
+    assert list(done.orders.all()) == [recent]
+    assert not RemittanceSale.objects.filter(order=old).exists()
+    # The catch-up after an outage: the next day looks further back (today's remittance is done).
+    next_day = TODAY + timedelta(days=1)
+    call_command("run_remittance", "--date", next_day.isoformat(), "--lookback-days", "40")
+    assert RemittanceSale.objects.get(order=old).remittance.business_date == next_day
 
 
 @pytest.mark.django_db
@@ -308,7 +324,8 @@ def test_awkward_text_is_quoted_so_that_every_record_reads_back():
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
-def test_copy_writes_the_same_bytes_as_the_python_writer():
+def test_copy_writes_the_same_bytes_as_the_python_writer(settings):
+    settings.REMITTANCE_LOOKBACK_DAYS = 365 * 30  # an order of 2008 too
     merchant = make_merchant()
     numbers = ["A;1", 'say "hi"', "line\nbreak", "carriage\rreturn", "\\N", "ünï ت", " spaced ", ""]
     for n, number in enumerate(numbers):

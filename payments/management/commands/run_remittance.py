@@ -21,6 +21,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--release", type=int, metavar="ID", help="Release a remittance stuck in STARTED, then run."
         )
+        parser.add_argument(
+            "--lookback-days",
+            type=int,
+            metavar="DAYS",
+            help="Look back DAYS before the cut-off for paid orders (default: REMITTANCE_LOOKBACK_DAYS).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         today = timezone.localdate()
@@ -33,7 +39,9 @@ class Command(BaseCommand):
             except OperationRefused as error:
                 raise CommandError(error.message) from error
         until = timezone.now() if day is None else None
-        built = remittance.remittance_run(until=until, business_date=day or today)
+        built = remittance.remittance_run(
+            until=until, business_date=day or today, lookback_days=options["lookback_days"]
+        )
         for done in built:
             self.stdout.write(
                 _(
