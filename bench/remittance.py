@@ -146,8 +146,8 @@ def _seed(order_count: int) -> None:
 
 
 class _Phases:
-    """Seconds spent per phase, measured from outside the service: SQL statements by what they touch,
-    the bank files (with their own queries) and the commits (deferred foreign-key checks run there)."""
+    """Seconds spent per phase, measured from outside the service: the claim of the orders (its COPY),
+    SQL statements by what they touch, the bank files (with their own queries) and the commits."""
 
     KINDS = (
         ('UPDATE "payments_operation"', "claim refunds"),

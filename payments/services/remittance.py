@@ -4,7 +4,9 @@ A remittance covers one business day (Africa/Tunis) for one merchant, contract a
 every paid order (status 2 or 4) deposited before the cut-off and not yet remitted, with its deposited
 amount, and every successful refund made since the previous remittance, as a credit line. Reversed
 orders (status 3, deposited amount 0) never match. Once a remittance of a day is DONE it never changes:
-orders deposited later go to the next day's remittance.
+orders deposited later go to the next day's remittance. A run looks for paid orders deposited in the
+REMITTANCE_LOOKBACK_DAYS before its cut-off (days of orders, not the whole history; an outage longer
+than that is caught up with a longer lookback).
 
 Bank file: CSV, UTF-8, `;`-separated, one record per line. Amounts are integers in minor units of the
 currency (TND 3 decimals, EUR/USD 2), times ISO 8601 in Africa/Tunis, dates YYYYMMDD.
