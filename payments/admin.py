@@ -18,6 +18,7 @@ from .models import (
     Order,
     PaymentMethod,
     Remittance,
+    RemittanceSale,
     Terminal,
 )
 
@@ -183,6 +184,19 @@ class OperationInline(admin.TabularInline):
         return False
 
 
+class RemittanceSaleInline(admin.TabularInline):
+    """When and in which remittance the order was handed to the bank."""
+
+    model = RemittanceSale
+    extra = 0
+    can_delete = False
+    fields = ["remitted_at", "remittance", "amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
     list_display = ["order_number", "merchant", "amount", "currency", "status", "action_code", "created_at"]
@@ -191,7 +205,7 @@ class OrderAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["merchant", "currency"]
     show_full_result_count = False
-    inlines = [OperationInline]
+    inlines = [RemittanceSaleInline, OperationInline]
 
 
 @admin.register(Remittance)

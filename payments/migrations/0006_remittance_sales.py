@@ -30,11 +30,13 @@ POSTGRESQL = [
     f"""
     CREATE FUNCTION payments_sales_check() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        -- A sub-query per sale, by primary key: the planner knows nothing of new_sales and would
-        -- otherwise hash the whole orders table.
+        -- Each sale's order read by primary key (the planner knows nothing of new_sales and would
+        -- otherwise hash the whole orders table), under a share lock, as a foreign key would: a
+        -- concurrent cancel is waited for and its status seen.
         IF EXISTS (SELECT 1 FROM new_sales s
-                   WHERE COALESCE((SELECT o.status FROM payments_order o WHERE o.id = s.order_id),
-                                  {UNPAID_OR_MISSING}) NOT IN {PAID}) THEN
+                   LEFT JOIN LATERAL (SELECT o.status FROM payments_order o WHERE o.id = s.order_id
+                                      FOR SHARE) o ON true
+                   WHERE COALESCE(o.status, {UNPAID_OR_MISSING}) NOT IN {PAID}) THEN
             RAISE EXCEPTION 'a remitted sale needs an existing, paid order (status 2 or 4)'
                 USING ERRCODE = 'foreign_key_violation';
         END IF;

@@ -1,14 +1,17 @@
 """Support agents manage accounts, never money, country rules or credential resets; supervisors reset."""
 
+from datetime import datetime
+
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from backoffice.models import AuditAction, AuditEvent, Role
 from fraud.models import CountryRule
 from payments.models import Order, OrderStatus
 from tests.backoffice.conftest import make_staff
-from tests.factories import make_api_account, make_merchant, make_order
+from tests.factories import make_api_account, make_merchant, make_order, remit
 
 from .conftest import AGENT_GROUP, SUPERVISOR_GROUP, secrets_shown
 
@@ -39,7 +42,11 @@ def test_groups_hold_the_right_permissions():
 def test_agent_cannot_change_an_orders_money(agent_client):
     order = make_order(status=OrderStatus.DEPOSITED, amount=10_000)
     url = f"/admin/payments/order/{order.pk}/"
-    assert agent_client.get(f"{url}change/").status_code == 200  # read-only page
+    remitted_on = timezone.make_aware(datetime(2025, 3, 12, 22, 0))
+    remit(order, at=remitted_on)
+    page = agent_client.get(f"{url}change/")
+    assert page.status_code == 200  # read-only page, with the remittance of the sale
+    assert 'id="sale-group"' in page.content.decode() and "March 12, 2025" in page.content.decode()
     data = {"amount": "1", "deposited_amount": "0", "status": OrderStatus.REFUNDED}
     assert agent_client.post(f"{url}change/", data).status_code == 403
     assert agent_client.post("/admin/payments/order/add/", data).status_code == 403

@@ -2,6 +2,7 @@
 
 import logging
 import random
+import threading
 import time as clock
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -488,3 +489,30 @@ def test_cancel_racing_the_remittance_is_cancelled_or_remitted_never_both():
             outcomes["remitted"] += 1
     assert sum(outcomes.values()) == 100 and min(outcomes.values()) > 0  # both sides did win sometimes
     print(f"race outcomes: {outcomes}")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_sale_written_while_a_cancel_holds_the_order_is_refused_once_it_commits():
+    """The database's own rule, without the claim's locks: its check waits for the cancel, then sees it."""
+    order = paid(make_merchant())
+    cancelling, cancelled = threading.Event(), threading.Event()
+
+    def cancel(_index: int) -> str:
+        with transaction.atomic():
+            Order.objects.select_for_update().filter(pk=order.pk).update(status=OrderStatus.REVERSED)
+            cancelling.set()
+            clock.sleep(0.5)  # the sale below is written meanwhile, and waits
+        cancelled.set()
+        return "cancelled"
+
+    def sell(_index: int) -> str:
+        cancelling.wait(5)
+        try:
+            RemittanceSale.objects.create(order=order, amount=10_000, remitted_at=timezone.now())
+        except IntegrityError:
+            return "refused" if cancelled.is_set() else "refused before the cancel committed"
+        return "sold"
+
+    assert run_in_threads(lambda i: (cancel, sell)[i](i), count=2) == ["cancelled", "refused"]
+    assert not RemittanceSale.objects.exists()
