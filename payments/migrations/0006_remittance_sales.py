@@ -28,7 +28,9 @@ UNPAID_OR_MISSING = "-1"  # the status read for an order that does not exist
 
 POSTGRESQL = [
     f"""
-    CREATE FUNCTION payments_sales_check() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION payments_sales_check() RETURNS trigger LANGUAGE plpgsql
+    SET jit = off  -- a loop of key lookups: compiling it would cost more than it saves
+    AS $$
     BEGIN
         -- Each sale's order read by primary key (the planner knows nothing of new_sales and would
         -- otherwise hash the whole orders table), under a share lock, as a foreign key would: a

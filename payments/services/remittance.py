@@ -63,6 +63,7 @@ from psycopg import sql
 from payments.errors import ErrorCode, OperationRefused
 from payments.models import (
     Contract,
+    Currency,
     Operation,
     OperationKind,
     Order,
@@ -150,10 +151,13 @@ def _groups(cutoff: datetime, since: datetime) -> dict[Group, list[int]]:
     for pk, terminal, currency in found.iterator(chunk_size=CHUNK):
         refunds[group(terminal, currency)].append(pk)
     keys = set(refunds)
-    for terminal in contract_of:  # terminal by terminal: each a range of the paid orders' index
-        waiting = _waiting_orders(cutoff, since).filter(terminal_id=terminal).order_by()
+    currencies = list(Currency.objects.values_list("pk", flat=True))
+    for terminal in contract_of:  # each a range of the paid orders' index, read up to a first order
+        waiting = _waiting_orders(cutoff, since).filter(terminal_id=terminal)
         keys |= {
-            group(terminal, currency) for currency in waiting.values_list("currency_id", flat=True).distinct()
+            group(terminal, code)
+            for code in currencies
+            if group(terminal, code) not in keys and waiting.filter(currency_id=code).exists()
         }
     return {key: refunds.get(key, []) for key in sorted(keys)}
 
@@ -327,6 +331,8 @@ def _claim_sales(
         "now": sql.Literal(now),
     }
     with connection.cursor() as cursor, _local_time_zone(cursor):
+        # Key lookups and a sort: JIT compilation of a large group's plan would cost more than it saves.
+        cursor.execute("SELECT set_config('jit', 'off', true)")
         query = sql.SQL(_COPY_SALES).format(
             pick=sql.SQL(_PICK).format(**values), insert=sql.SQL(_INSERT_SALES).format(**values)
         )
