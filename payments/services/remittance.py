@@ -63,7 +63,6 @@ from psycopg import sql
 from payments.errors import ErrorCode, OperationRefused
 from payments.models import (
     Contract,
-    Currency,
     Operation,
     OperationKind,
     Order,
@@ -151,13 +150,10 @@ def _groups(cutoff: datetime, since: datetime) -> dict[Group, list[int]]:
     for pk, terminal, currency in found.iterator(chunk_size=CHUNK):
         refunds[group(terminal, currency)].append(pk)
     keys = set(refunds)
-    currencies = list(Currency.objects.values_list("pk", flat=True))
-    for terminal in contract_of:  # each a range of the paid orders' index, read up to a first order
-        waiting = _waiting_orders(cutoff, since).filter(terminal_id=terminal)
+    for terminal in contract_of:  # terminal by terminal: each a range of the paid orders' index
+        waiting = _waiting_orders(cutoff, since).filter(terminal_id=terminal).order_by()
         keys |= {
-            group(terminal, code)
-            for code in currencies
-            if group(terminal, code) not in keys and waiting.filter(currency_id=code).exists()
+            group(terminal, currency) for currency in waiting.values_list("currency_id", flat=True).distinct()
         }
     return {key: refunds.get(key, []) for key in sorted(keys)}
 
