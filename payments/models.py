@@ -308,9 +308,10 @@ class Order(models.Model):
                 condition=Q(status__in=[OrderStatus.REGISTERED, OrderStatus.AUTHENTICATING]),
                 name="order_unpaid_expiry",
             ),
-            # Paid orders by terminal and deposit time: where the remittance looks for what it takes.
+            # Paid orders by terminal, currency and deposit time: where the remittance looks for what it
+            # takes, a range per group (and a first entry tells whether a group has any).
             models.Index(
-                fields=["terminal", "deposited_at"],
+                fields=["terminal", "currency", "deposited_at"],
                 condition=Q(status__in=[OrderStatus.DEPOSITED, OrderStatus.REFUNDED]),
                 name="order_paid_by_terminal",
             ),

@@ -210,7 +210,7 @@ class Migration(migrations.Migration):
             model_name="order",
             index=models.Index(
                 condition=models.Q(("status__in", [2, 4])),
-                fields=["terminal", "deposited_at"],
+                fields=["terminal", "currency", "deposited_at"],
                 name="order_paid_by_terminal",
             ),
         ),

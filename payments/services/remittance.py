@@ -41,6 +41,7 @@ zone) rather than row by row in Python.
 
 import csv
 import io
+import itertools
 import logging
 import tempfile
 from collections import defaultdict
@@ -63,6 +64,7 @@ from psycopg import sql
 from payments.errors import ErrorCode, OperationRefused
 from payments.models import (
     Contract,
+    Currency,
     Operation,
     OperationKind,
     Order,
@@ -150,11 +152,12 @@ def _groups(cutoff: datetime, since: datetime) -> dict[Group, list[int]]:
     for pk, terminal, currency in found.iterator(chunk_size=CHUNK):
         refunds[group(terminal, currency)].append(pk)
     keys = set(refunds)
-    for terminal in contract_of:  # terminal by terminal: each a range of the paid orders' index
-        waiting = _waiting_orders(cutoff, since).filter(terminal_id=terminal).order_by()
-        keys |= {
-            group(terminal, currency) for currency in waiting.values_list("currency_id", flat=True).distinct()
-        }
+    currencies = list(Currency.objects.values_list("pk", flat=True))
+    for terminal, currency in itertools.product(contract_of, currencies):
+        # A range of the paid orders' index (terminal, currency, deposited_at): its first entry is enough.
+        waiting = _waiting_orders(cutoff, since).filter(terminal_id=terminal, currency_id=currency)
+        if group(terminal, currency) not in keys and waiting.exists():
+            keys.add(group(terminal, currency))
     return {key: refunds.get(key, []) for key in sorted(keys)}
 
 
