@@ -45,7 +45,7 @@ import itertools
 import logging
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -56,7 +56,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
@@ -84,6 +84,9 @@ PAID = (OrderStatus.DEPOSITED, OrderStatus.REFUNDED)
 CHUNK = 5000  # rows per fetch while streaming the file: memory stays flat whatever the day's volume
 FILE_BLOCK = 1 << 20
 DEFAULT_HOLD_DAYS = 7  # holds on orders without a terminal (hence without a contract)
+# A deposit stamped before a cut-off may commit after that day's claim read the orders: the next day
+# looks this far before the previous cut-off for it (deposits commit within seconds).
+LATE_COMMIT = timedelta(days=1)
 
 
 @dataclass(frozen=True, order=True)
@@ -123,20 +126,38 @@ def remittance_run(
     """
     now = now or timezone.now()
     cutoff = min(until or cutoff_for(business_date), now)
-    since = cutoff - timedelta(
+    floor = cutoff - timedelta(
         days=settings.REMITTANCE_LOOKBACK_DAYS if lookback_days is None else lookback_days
     )
+    # An explicit lookback is a catch-up: it looks at all of it. Otherwise a group looks back to its last
+    # remittance, which took everything deposited before its own cut-off.
+    last = {} if lookback_days is not None else _last_cutoffs(business_date)
+
+    def since(group: Group) -> datetime:
+        return max(floor, last[group] - LATE_COMMIT) if group in last else floor
+
     built = []
     for group, refunds in _groups(cutoff, since).items():
         remittance = _claim(group, business_date=business_date, cutoff=cutoff, now=now)
         if remittance is None:
             continue
-        if (done := _build_or_fail(remittance, refunds=refunds, since=since, now=now)) is not None:
+        if (done := _build_or_fail(remittance, refunds=refunds, since=since(group), now=now)) is not None:
             built.append(done)
     return built
 
 
-def _groups(cutoff: datetime, since: datetime) -> dict[Group, list[int]]:
+def _last_cutoffs(business_date: date) -> dict[Group, datetime]:
+    """Per group, the cut-off of its latest DONE remittance of an earlier business day."""
+    done = (
+        Remittance.objects.filter(status=RemittanceStatus.DONE, business_date__lt=business_date)
+        .order_by()
+        .values_list("merchant_id", "contract_id", "currency_id")
+        .annotate(last=Max("cutoff_at"))
+    )
+    return {Group(merchant, contract, currency): last for merchant, contract, currency, last in done}
+
+
+def _groups(cutoff: datetime, since: Callable[[Group], datetime]) -> dict[Group, list[int]]:
     """The (merchant, contract, currency) groups with orders or refunds waiting to be remitted, in order,
     each with the pks of its waiting refunds. Refunds are few: they are sorted into groups here, by one
     query, because looking for them group by group reads every order of the merchant each time.
@@ -155,9 +176,10 @@ def _groups(cutoff: datetime, since: datetime) -> dict[Group, list[int]]:
     currencies = list(Currency.objects.values_list("pk", flat=True))
     for terminal, currency in itertools.product(contract_of, currencies):
         # A range of the paid orders' index (terminal, currency, deposited_at): its first entry is enough.
-        waiting = _waiting_orders(cutoff, since).filter(terminal_id=terminal, currency_id=currency)
-        if group(terminal, currency) not in keys and waiting.exists():
-            keys.add(group(terminal, currency))
+        key = group(terminal, currency)
+        waiting = _waiting_orders(cutoff, since(key)).filter(terminal_id=terminal, currency_id=currency)
+        if key not in keys and waiting.exists():
+            keys.add(key)
     return {key: refunds.get(key, []) for key in sorted(keys)}
 
 

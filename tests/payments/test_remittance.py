@@ -121,6 +121,18 @@ def test_orders_deposited_before_the_lookback_wait_for_a_longer_lookback(setting
 
 
 @pytest.mark.django_db
+def test_a_deposit_committed_after_the_days_claim_goes_in_the_next_days_remittance():
+    merchant = make_merchant()
+    paid(merchant, deposited_at=at(TODAY - timedelta(days=3), 10))
+    day = TODAY - timedelta(days=1)
+    (first,) = run(day, now=at(day, 23, 30))
+    # Stamped before that cut-off, but committed after its claim read the orders:
+    late = paid(merchant, deposited_at=at(day, 21, 0))
+    (second,) = run(TODAY, now=at(TODAY, 23, 30))
+    assert list(second.orders.all()) == [late] and first.order_count == 1
+
+
+@pytest.mark.django_db
 def test_second_run_changes_nothing_and_later_deposits_wait_for_the_next_day():
     merchant = make_merchant()
     paid(merchant)
