@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from payments.models import Contract, Currency, Merchant, Order, OrderStatus
 from payments.selectors import action_code_description
+from payments.services import remittance
 from payments.services.remittance import DEFAULT_HOLD_DAYS
 
 ACCEPTED = Q(approved_amount__gt=0)
@@ -143,8 +144,8 @@ def top_refusal_reasons(
 
 def awaiting_remittance(*, merchant: Merchant) -> list[tuple[Currency, int]]:
     """Per currency: what the next remittances will hand to the bank (deposited minus refunded): the
-    paid orders they look for (settings.REMITTANCE_LOOKBACK_DAYS), not the merchant's whole history."""
-    since = timezone.now() - timedelta(days=settings.REMITTANCE_LOOKBACK_DAYS)
+    paid orders they look for (since the last remittances), not the merchant's whole history."""
+    since = remittance.waiting_since(merchant_id=merchant.pk)
     # A paid order was created at most its longest hold before its deposit; and the merchant's orders are
     # indexed by creation time.
     hold_days = max([DEFAULT_HOLD_DAYS, *Contract.objects.values_list("hold_days", flat=True)])

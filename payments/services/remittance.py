@@ -146,11 +146,30 @@ def remittance_run(
     return built
 
 
-def _last_cutoffs(business_date: date) -> dict[Group, datetime]:
-    """Per group, the cut-off of its latest DONE remittance of an earlier business day."""
+def waiting_since(*, merchant_id: int, now: datetime | None = None) -> datetime:
+    """From when the merchant's orders may still wait for a remittance: its groups' last remittances
+    (less LATE_COMMIT), or REMITTANCE_LOOKBACK_DAYS for a group never remitted yet."""
+    now = now or timezone.now()
+    floor = now - timedelta(days=settings.REMITTANCE_LOOKBACK_DAYS)
+    pairs = Contract.currencies.through.objects.filter(contract__merchant_id=merchant_id)
+    groups = {Group(merchant_id, *pair) for pair in pairs.values_list("contract_id", "currency_id")}
+    last = _last_cutoffs(timezone.localdate(now) + timedelta(days=1), merchant_id=merchant_id)
+    if not groups or any(group not in last for group in groups):
+        return floor
+    return max(floor, min(last[group] for group in groups) - LATE_COMMIT)
+
+
+def _last_cutoffs(business_date: date, *, merchant_id: int | None = None) -> dict[Group, datetime]:
+    """Per group, the cut-off of its latest DONE remittance of an earlier business day (within the
+    lookback: an older one bounds nothing)."""
+    oldest = business_date - timedelta(days=settings.REMITTANCE_LOOKBACK_DAYS + 1)
+    done = Remittance.objects.filter(
+        status=RemittanceStatus.DONE, business_date__lt=business_date, business_date__gte=oldest
+    )
+    if merchant_id is not None:
+        done = done.filter(merchant_id=merchant_id)
     done = (
-        Remittance.objects.filter(status=RemittanceStatus.DONE, business_date__lt=business_date)
-        .order_by()
+        done.order_by()
         .values_list("merchant_id", "contract_id", "currency_id")
         .annotate(last=Max("cutoff_at"))
     )

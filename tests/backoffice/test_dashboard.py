@@ -10,6 +10,7 @@ from django.utils import timezone
 from backoffice import dashboard
 from backoffice.chart import day_chart, nice_max
 from payments.models import Merchant, OrderStatus
+from payments.services import remittance
 from tests.backoffice.conftest import make_staff, signed_in
 from tests.factories import make_merchant, make_order
 
@@ -164,3 +165,17 @@ def test_arabic_page_renders(known, viewer_client):
     response = viewer_client.get("/mportal/", HTTP_ACCEPT_LANGUAGE="ar")
     assert response.status_code == 200
     assert 'dir="rtl"' in response.content.decode()
+
+
+def test_awaiting_remittance_reads_back_to_the_last_remittance(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    merchant = make_merchant(currencies=("TND",))
+    assert remittance.waiting_since(merchant_id=merchant.pk) < timezone.now() - timedelta(days=34)
+    now = timezone.now()
+    paid = {"merchant": merchant, "status": OrderStatus.DEPOSITED}
+    make_order(**paid, amount=2_000, deposited_at=now - timedelta(days=3))
+    (done,) = remittance.remittance_run(until=None, business_date=timezone.localdate(now) - timedelta(days=1))
+    make_order(**paid, amount=5_000, deposited_at=now)
+    since = remittance.waiting_since(merchant_id=merchant.pk, now=now)
+    assert since == done.cutoff_at - remittance.LATE_COMMIT
+    assert [amount for _currency, amount in dashboard.awaiting_remittance(merchant=merchant)] == [5_000]

@@ -470,9 +470,10 @@ def test_holds_past_their_period_are_reversed_by_the_system():
     assert reverse.actor_type == SYSTEM.type and reverse.amount == old.amount
 
 
-def _reverse_or_remit(order: Order, index: int) -> str:
+def _reverse_or_remit(order: Order, index: int, claiming: threading.Event) -> str:
     if index == 0:
-        clock.sleep(random.random() * 0.03)  # the run needs a few queries before its UPDATE: vary who wins
+        claiming.wait(5)  # the run has found its group: a few statements from its claim
+        clock.sleep(random.random() * 0.01)  # vary who wins
         try:
             orders.order_reverse(order_pk=order.pk, actor=SYSTEM)
         except OperationRefused:
@@ -483,11 +484,19 @@ def _reverse_or_remit(order: Order, index: int) -> str:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-def test_cancel_racing_the_remittance_is_cancelled_or_remitted_never_both():
+def test_cancel_racing_the_remittance_is_cancelled_or_remitted_never_both(monkeypatch):
     outcomes = {"reversed": 0, "remitted": 0}
+    claim = remittance._claim
+
+    def claim_signalled(*args, **kwargs):  # type: ignore[no-untyped-def]
+        claiming.set()
+        return claim(*args, **kwargs)
+
+    monkeypatch.setattr(remittance, "_claim", claim_signalled)
     for _ in range(100):
         order = paid(make_merchant(), deposited_at=timezone.now() - timedelta(seconds=1))
-        reverse, remit = run_in_threads(lambda i, order=order: _reverse_or_remit(order, i), count=2)
+        claiming = threading.Event()
+        reverse, remit = run_in_threads(lambda i, o=order, c=claiming: _reverse_or_remit(o, i, c), count=2)
         order.refresh_from_db()
         if order.status == OrderStatus.REVERSED:
             assert (reverse, remit) == ("reversed", "none")
