@@ -83,19 +83,26 @@ def keyset_page(
     if not forward:
         ordering = [o[1:] if o.startswith("-") else f"-{o}" for o in ordering]
     page_qs = queryset.order_by(*ordering)
+    first_ids = None
     if cursor:
         page_qs = page_qs.filter(_after(sort, *cursor, forward=forward))
-    rows = list(page_qs[: per_page + 1])  # one extra row tells whether another page exists
+        rows = list(page_qs[: per_page + 1])  # one extra row tells whether another page exists
+    else:
+        # The first page: the ids of the first COUNT_LIMIT + 1 matches give the page and the count in one
+        # reading of the matches (a second query would read them again: a whole trigram search).
+        first_ids = list(page_qs.values_list("pk", flat=True)[: COUNT_LIMIT + 1])
+        rows = list(queryset.filter(pk__in=first_ids[: per_page + 1]).order_by(*ordering))
     more = len(rows) > per_page
     rows = rows[:per_page]
     if not forward:
         rows.reverse()
     has_next = more if forward else bool(cursor)
     has_previous = bool(cursor) if forward else more
-    if forward and not cursor and not more:
-        capped_count = len(rows)  # the first page holds every match: nothing more to count
-    else:
-        capped_count = queryset.order_by()[: COUNT_LIMIT + 1].count()  # COUNT over a LIMIT: bounded work
+    capped_count = (
+        len(first_ids)
+        if first_ids is not None
+        else queryset.order_by()[: COUNT_LIMIT + 1].count()  # COUNT over a LIMIT: bounded work
+    )
     return KeysetPage(
         rows=rows,
         next_cursor=_encode(sort, rows[-1]) if rows and has_next else None,

@@ -203,6 +203,7 @@ def test_keyset_pages_walk_forward_and_back_without_overlap(operator_client, mer
     first = operator_client.get("/mportal/orders/")
     names_1 = re.findall(r'href="/mportal/orders/[0-9a-f-]{36}/">([^<]+)</a>', first.content.decode())
     assert names_1[0] == "P-000" and len(names_1) == 50
+    assert "120 orders match." in first.content.decode()  # counted in the same reading as the page
     next_link = (
         re.search(r'href="(\?[^"]*after=[^"]+)"', first.content.decode()).group(1).replace("&amp;", "&")
     )
