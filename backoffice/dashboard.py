@@ -148,7 +148,8 @@ def awaiting_remittance(*, merchant: Merchant) -> list[tuple[Currency, int]]:
     since = remittance.waiting_since(merchant_id=merchant.pk)
     # A paid order was created at most its longest hold before its deposit; and the merchant's orders are
     # indexed by creation time.
-    hold_days = max([DEFAULT_HOLD_DAYS, *Contract.objects.values_list("hold_days", flat=True)])
+    contracts = Contract.objects.filter(merchant=merchant)
+    hold_days = max([DEFAULT_HOLD_DAYS, *contracts.values_list("hold_days", flat=True)])
     rows = (
         Order.objects.filter(
             merchant=merchant,

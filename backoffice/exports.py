@@ -339,7 +339,7 @@ def xlsx_write(
             rows.append(cells, money_format=_money_format(exponent))
             if progress and written % CHUNK == 0:
                 progress(written)
-        rows.close()
+        rows.flush()
     except BaseException:
         sheet.close()  # ends openpyxl's temporary sheet file cleanly before giving up
         raise

@@ -31,7 +31,7 @@ class SheetRows:
     """Append rows of values to a write-only sheet, after the rows openpyxl wrote (at least one).
 
     Column i holds `kinds[i]`: "money" (a number, in the row's `money_format`), "datetime" (naive, in
-    `datetime_format`) or anything else (str, int or None: None leaves the cell out). Call close()
+    `datetime_format`) or anything else (str, int or None: None leaves the cell out). Call flush()
     before saving the workbook.
     """
 
@@ -73,12 +73,10 @@ class SheetRows:
             self.flush()
 
     def flush(self) -> None:
+        """Write the rows appended so far (appending may go on afterwards)."""
         if self.block:
             self.sheet.append(["".join(self.block)])
             self.block = []
-
-    def close(self) -> None:
-        self.flush()
 
     def _style(self, number_format: str) -> str:
         """The workbook's style id for cells of `number_format` (registered as openpyxl would)."""
@@ -95,9 +93,7 @@ def _number(value: Any) -> str:
 
 
 def _text_cell(reference: str, value: str) -> str:
-    value = value[:MAX_TEXT]
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = ILLEGAL_CHARACTERS_RE.sub("", value[:MAX_TEXT])
     if not value:
         return f'<c r="{reference}" t="inlineStr"/>'
     space = ' xml:space="preserve"' if value != value.strip() else ""

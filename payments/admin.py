@@ -173,28 +173,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class OperationInline(admin.TabularInline):
-    model = Operation
+class ReadOnlyInline(admin.TabularInline):
+    """An order's records, shown as they are: `fields`, none of them editable."""
+
     extra = 0
     can_delete = False
-    fields = ["created_at", "kind", "amount", "success", "action_code", "actor_type", "detail"]
-    readonly_fields = fields
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:  # type: ignore[no-untyped-def]
+        return list(self.fields or [])
 
     def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
 
 
-class RemittanceSaleInline(admin.TabularInline):
+class OperationInline(ReadOnlyInline):
+    model = Operation
+    fields = ["created_at", "kind", "amount", "success", "action_code", "actor_type", "detail"]
+
+
+class RemittanceSaleInline(ReadOnlyInline):
     """When and in which remittance the order was handed to the bank."""
 
     model = RemittanceSale
-    extra = 0
-    can_delete = False
     fields = ["remitted_at", "remittance", "amount"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Order)

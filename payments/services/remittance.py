@@ -134,7 +134,7 @@ def remittance_run(
     last = {} if lookback_days is not None else _last_cutoffs(business_date)
 
     def since(group: Group) -> datetime:
-        return max(floor, last[group] - LATE_COMMIT) if group in last else floor
+        return _looked_back(floor, last.get(group))
 
     built = []
     for group, refunds in _groups(cutoff, since).items():
@@ -156,7 +156,13 @@ def waiting_since(*, merchant_id: int, now: datetime | None = None) -> datetime:
     last = _last_cutoffs(timezone.localdate(now) + timedelta(days=1), merchant_id=merchant_id)
     if not groups or any(group not in last for group in groups):
         return floor
-    return max(floor, min(last[group] for group in groups) - LATE_COMMIT)
+    return _looked_back(floor, min(last[group] for group in groups))
+
+
+def _looked_back(floor: datetime, last_cutoff: datetime | None) -> datetime:
+    """Where a search for waiting orders starts: the previous remittance's cut-off less LATE_COMMIT (it
+    took everything older), never before `floor`; `floor` when there was none."""
+    return floor if last_cutoff is None else max(floor, last_cutoff - LATE_COMMIT)
 
 
 def _last_cutoffs(business_date: date, *, merchant_id: int | None = None) -> dict[Group, datetime]:

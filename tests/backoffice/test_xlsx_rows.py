@@ -50,7 +50,7 @@ def block_workbook(rows=ROWS) -> bytes:
     writer = SheetRows(sheet, KINDS, next_row=2, datetime_format=DATETIME)
     for values, money_format in rows:
         writer.append(values, money_format=money_format)
-    writer.close()
+    writer.flush()
     target = io.BytesIO()
     workbook.save(target)
     return target.getvalue()
