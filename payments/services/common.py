@@ -53,8 +53,7 @@ def check_transition(order: Order, kind: str) -> None:
     raise OperationRefused(ErrorCode.BAD_STATE, messages[OrderStatus(order.status)])
 
 
-def build_operation(
-    order: Order,
+def operation_values(
     kind: str,
     *,
     actor: Actor,
@@ -63,20 +62,26 @@ def build_operation(
     action_code: int | None = None,
     idempotency_key: str | None = None,
     detail: str = "",
-) -> Operation:
-    """The history row of `kind` on `order`, not saved yet."""
-    return Operation(
-        order=order,
-        kind=kind,
-        amount=amount,
-        success=success,
-        action_code=action_code,
-        actor_type=actor.type,
-        api_account=actor.api_account,
-        user=actor.user,
-        idempotency_key=idempotency_key,
-        detail=detail[:255],
-    )
+) -> dict[str, object]:
+    """The fields of the history row of `kind`, by attname, its order aside."""
+    return {
+        "kind": kind,
+        "amount": amount,
+        "success": success,
+        "action_code": action_code,
+        "actor_type": actor.type,
+        "api_account_id": actor.api_account.pk if actor.api_account else None,
+        "user_id": actor.user.pk if actor.user else None,
+        "idempotency_key": idempotency_key,
+        "detail": detail[:255],
+    }
+
+
+def build_operation(order: Order, kind: str, *, actor: Actor, **facts: object) -> Operation:
+    """The history row of `kind` on `order` (see operation_values), not saved yet."""
+    operation = Operation(order=order, **operation_values(kind, actor=actor, **facts))  # type: ignore[arg-type]
+    operation.api_account, operation.user = actor.api_account, actor.user  # loaded already: no query later
+    return operation
 
 
 def record(order: Order, kind: str, *, actor: Actor, **facts: object) -> Operation:

@@ -20,7 +20,7 @@ from payments.models import (
 )
 
 from . import credentials, register_statement
-from .common import SYSTEM, Actor, build_operation, check_transition, lock_order, record, store_card
+from .common import SYSTEM, Actor, check_transition, lock_order, operation_values, record, store_card
 
 EXPIRED_ACTION_CODE = -2007
 UNPAID = frozenset({OrderStatus.REGISTERED, OrderStatus.AUTHENTICATING})
@@ -78,28 +78,31 @@ def order_register(
         raise OperationRefused(
             ErrorCode.BAD_VALUE, _("Two-phase payments are not allowed for this merchant.")
         )
-    order = Order(
-        merchant=merchant,
-        order_number=request.order_number,
-        currency=currency,
-        amount=request.amount,
-        authorization_type=request.authorization_type,
-        return_url=request.return_url,
-        fail_url=request.fail_url,
-        description=request.description,
-        language=request.language or merchant.default_language,
-        page_view=request.page_view,
-        client_id=request.client_id,
-        json_params=request.json_params,
-        buyer_email=request.json_params.get("email", "")[:254],
-        buyer_phone=request.json_params.get("phone", "")[:32],
-        expires_at=request.expires_at or timezone.now() + timedelta(seconds=session_seconds),
-    )
+    fields = {
+        "order_number": request.order_number,
+        "amount": request.amount,
+        "authorization_type": request.authorization_type,
+        "return_url": request.return_url,
+        "fail_url": request.fail_url,
+        "description": request.description,
+        "language": request.language or merchant.default_language,
+        "page_view": request.page_view,
+        "client_id": request.client_id,
+        "json_params": request.json_params,
+        "buyer_email": request.json_params.get("email", "")[:254],
+        "buyer_phone": request.json_params.get("phone", "")[:32],
+        "expires_at": request.expires_at or timezone.now() + timedelta(seconds=session_seconds),
+    }
     try:
         if (versions := credentials.versions_of(actor.api_account)) is not None:
-            operation = build_operation(order, OperationKind.REGISTER, actor=actor, amount=order.amount)
-            register_statement.insert_registered(order, operation, versions)
-            return order
+            return register_statement.insert_registered(
+                merchant=merchant,
+                currency=currency,
+                order_values=fields,
+                operation_values=operation_values(OperationKind.REGISTER, actor=actor, amount=request.amount),
+                versions=versions,
+            )
+        order = Order(merchant=merchant, currency=currency, **fields)
         order.terminal = terminal_for(merchant=merchant, currency=currency)
         with transaction.atomic():
             order.save()

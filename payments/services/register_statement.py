@@ -10,6 +10,7 @@ answer.
 """
 
 import json
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date, datetime, time
 from functools import cache
@@ -17,9 +18,9 @@ from uuid import UUID
 
 from django.db import connection, models, transaction
 from django.db.models import Field
-from psycopg.types.json import Jsonb
+from django.utils import timezone
 
-from payments.models import Contract, Operation, Order, Terminal
+from payments.models import Contract, Currency, Merchant, Operation, Order, Terminal
 from payments.prepared import PreparedStatement
 
 from .credentials import RowVersions, StaleCredentials
@@ -61,28 +62,57 @@ def _statement() -> tuple[PreparedStatement, list[Field], list[Field]]:
     return PreparedStatement("ctp_register", sql), order_fields, operation_fields
 
 
-# Fields whose Python value already is what the column takes (once in JSON): read as is, which costs a
-# tenth of Django's per-field preparation. Any other field goes through that preparation.
-_AS_IS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.UUIDField,
-          models.DateTimeField, models.JSONField, models.ForeignKey)  # fmt: skip
+class _Row:
+    """A model's row as Django's INSERT would write it, built without a model instance.
+
+    Field defaults are read once from the model; callable defaults and auto_now fields are filled per
+    row. Building Order() and Operation() instances and preparing their fields for the INSERT cost more
+    than the rest of register.do's Python together.
+    """
+
+    def __init__(self, model: type, fields: list[Field]) -> None:
+        self.model = model
+        self.names = [(f.attname, f.column) for f in fields]
+        self.static: dict[str, object] = {}
+        self.fresh: list[tuple[str, Callable[[], object]]] = []
+        self.timestamps: list[str] = []
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.timestamps.append(f.attname)
+            elif f.has_default() and callable(f.default):
+                self.fresh.append((f.attname, f.default))
+            else:
+                self.static[f.attname] = f.get_default()
+
+    def values(self, now: datetime, given: dict[str, object]) -> dict[str, object]:
+        """Every field's value by attname: `given`, else the field's default (`now` for auto_now)."""
+        row = self.static.copy()
+        for name, default in self.fresh:
+            if name not in given:
+                row[name] = default()
+        for name in self.timestamps:
+            row[name] = now
+        row.update(given)
+        return row
+
+    def json(self, row: dict[str, object]) -> str:
+        # Values are those of the request and of the model's defaults: text, numbers, None, a JSON object,
+        # a UUID, datetimes. Anything else fails loudly in _plain, not silently in the database.
+        return json.dumps({column: row[name] for name, column in self.names}, default=_plain)
+
+    def instance(self, row: dict[str, object]) -> models.Model:
+        """The saved row as a model instance, built like one read from the database (positional: fast)."""
+        values = [row[f.attname] for f in self.model._meta.concrete_fields]
+        return self.model.from_db(connection.alias, None, values)
 
 
-def _row(instance: object, fields: list[Field]) -> str:
-    # What Django's INSERT compiler would send (pre_save: defaults, auto_now; then the database form).
-    values = {}
-    for field in fields:
-        if not isinstance(field, _AS_IS):
-            values[field.column] = field.get_db_prep_save(field.pre_save(instance, True), connection)
-        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            values[field.column] = field.pre_save(instance, True)
-        else:
-            values[field.column] = getattr(instance, field.attname)
-    return json.dumps(values, default=_plain)
+@cache
+def _rows() -> tuple[_Row, _Row]:
+    _, order_fields, operation_fields = _statement()
+    return _Row(Order, order_fields), _Row(Operation, operation_fields)
 
 
 def _plain(value: object) -> object:
-    if isinstance(value, Jsonb):  # a JSONField's value (its encoder is the default one)
-        return value.obj
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, UUID):
@@ -90,25 +120,40 @@ def _plain(value: object) -> object:
     raise TypeError(f"{type(value).__name__} has no JSON form here")
 
 
-def insert_registered(order: Order, operation: Operation, versions: RowVersions) -> None:
-    """Insert `order` (terminal chosen here) and `operation` (its REGISTER row), or raise StaleCredentials.
+def insert_registered(
+    *,
+    merchant: Merchant,
+    currency: Currency,
+    order_values: dict[str, object],
+    operation_values: dict[str, object],
+    versions: RowVersions,
+) -> Order:
+    """Insert the order (terminal chosen here) and its REGISTER operation; return the order.
 
-    Raises IntegrityError when the order number is taken, like Model.save().
+    `order_values` and `operation_values` are field values by attname; the other fields take their
+    defaults. Raises StaleCredentials when the account or merchant changed (nothing written), and
+    IntegrityError when the order number is taken, like Model.save().
     """
-    statement, order_fields, operation_fields = _statement()
+    statement, _, _ = _statement()
+    order_row, operation_row = _rows()
+    now = timezone.now()
+    order = order_row.values(now, {**order_values, "merchant_id": merchant.pk, "currency_id": currency.pk})
+    operation = operation_row.values(now, operation_values)
     params = [
         *versions.params,
-        order.merchant_id,
-        order.currency_id,
-        _row(order, order_fields),
-        _row(operation, operation_fields),
+        merchant.pk,
+        currency.pk,
+        order_row.json(order),
+        operation_row.json(operation),
     ]
     # Alone, the statement is its own transaction. Inside a caller's, a savepoint keeps that one usable
     # after a duplicate order number.
     with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
         cursor.execute(statement.ready(cursor), params)
-        row = cursor.fetchone()
-    if row is None:
+        found = cursor.fetchone()
+    if found is None:
         raise StaleCredentials
-    order.pk, order.terminal_id = row
-    order._state.adding, order._state.db = False, connection.alias
+    order["id"], order["terminal_id"] = found
+    registered = order_row.instance(order)
+    registered.merchant, registered.currency = merchant, currency
+    return registered
