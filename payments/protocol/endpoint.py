@@ -13,11 +13,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from payments.errors import ErrorCode, OperationRefused
-from payments.models import ApiAccount, Language
+from payments.models import ApiAccount
 from payments.services import credentials
 from payments.services.credentials import StaleCredentials
 
 from . import params, throttle
+from .params import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +37,8 @@ def _authenticate(request: HttpRequest, values: dict[str, str], *, guarded: bool
     """The caller's API account. `guarded`: the handler checks the account's row versions itself in its
     statement (raising StaleCredentials if they changed), so an account verified earlier may be reused."""
     ip = client_ip(request)
-    denied = OperationRefused(ErrorCode.BAD_VALUE, _("Access denied."))
     if throttle.is_blocked(ip):
-        raise denied
+        raise _denied()
     username, password = values.get("userName", ""), values.get("password", "")
     if not (username and password and "\x00" not in username):  # PostgreSQL refuses NUL in text
         account = None
@@ -48,8 +48,12 @@ def _authenticate(request: HttpRequest, values: dict[str, str], *, guarded: bool
         account = credentials.api_account_verify(username=username, password=password)
     if account is None:
         throttle.note_failure(ip)
-        raise denied
+        raise _denied()
     return account
+
+
+def _denied() -> OperationRefused:
+    return OperationRefused(ErrorCode.BAD_VALUE, _("Access denied."))
 
 
 def _answer(request: HttpRequest, values: dict[str, str], handler: Handler, guarded: bool) -> dict[str, Any]:
@@ -70,7 +74,10 @@ def _handle(
     request: HttpRequest, values: dict[str, str], handler: Handler, account: ApiAccount
 ) -> dict[str, Any]:
     asked = values.get("language", "")
-    with translation.override(asked if asked in Language.values else account.merchant.default_language):
+    language = asked if asked in LANGUAGES else account.merchant.default_language
+    if language == translation.get_language():  # the view's language already: no second switch
+        return handler(request, values, account)
+    with translation.override(language):
         return handler(request, values, account)
 
 
@@ -90,7 +97,7 @@ def protocol_method(
         def view(request: HttpRequest) -> JsonResponse:
             values = params.merged_params(request)
             asked = values.get("language", "")
-            with translation.override(asked if asked in Language.values else settings.LANGUAGE_CODE):
+            with translation.override(asked if asked in LANGUAGES else settings.LANGUAGE_CODE):
                 try:
                     return json_answer(_answer(request, values, handler, guarded))
                 except OperationRefused as refusal:

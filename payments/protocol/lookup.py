@@ -14,10 +14,12 @@ from django.db import connection
 
 from payments.models import ApiAccount, Order, Terminal
 from payments.prepared import PreparedStatement
+from payments.rows import model_instance
 from payments.services.credentials import RowVersions, StaleCredentials, versions_of
 
 _FIELDS = Order._meta.concrete_fields
 _ATTNAMES = [f.attname for f in _FIELDS]
+_TERMINAL = _ATTNAMES.index("terminal_id")
 _SQL = (
     f"SELECT {', '.join(f'o.{f.column}' for f in _FIELDS)}, t.terminal_id "  # noqa: S608 (model names)
     f"FROM {Order._meta.db_table} o LEFT JOIN {Terminal._meta.db_table} t ON t.id = o.terminal_id "
@@ -40,11 +42,12 @@ def _converters() -> list[tuple[int, Any, list[Any]]]:
     return found
 
 
-def _order_from(row: list[Any]) -> Order:
+def _order_from(row: list[Any], related: dict[str, Any]) -> Order:
     for index, column, converters in _converters():
         for convert in converters:
             row[index] = convert(row[index], column, connection)
-    return Order.from_db(connection.alias, _ATTNAMES, row)
+    values = dict(zip(_ATTNAMES, row, strict=True))
+    return model_instance(Order, values, db=connection.alias, related=related)
 
 
 def order_guarded(*, account: ApiAccount, order_id: str = "", order_number: str = "") -> Order:
@@ -66,11 +69,8 @@ def order_guarded(*, account: ApiAccount, order_id: str = "", order_number: str 
     if row is None:
         raise StaleCredentials
     *values, terminal_code = row
-    order = _order_from(values)
-    if order.terminal_id is not None:
-        terminal = Terminal.from_db(
-            connection.alias, ["id", "terminal_id"], [order.terminal_id, terminal_code]
-        )
-        Order.terminal.field.set_cached_value(order, terminal)
-    order.merchant = account.merchant
-    return order
+    related: dict[str, Any] = {"merchant": account.merchant}
+    if (terminal_id := values[_TERMINAL]) is not None:
+        terminal = {"id": terminal_id, "terminal_id": terminal_code}  # its other fields deferred
+        related["terminal"] = model_instance(Terminal, terminal, db=connection.alias)
+    return _order_from(values, related)

@@ -17,6 +17,7 @@ _DIGITS = re.compile(r"[0-9]{1,18}", re.ASCII)
 MAX_AMOUNT = 10**15  # far above any card payment, far below BIGINT's limit
 MAX_SESSION_SECONDS = 7 * 24 * 3600
 PAGE_VIEWS = ("DESKTOP", "MOBILE")
+LANGUAGES = frozenset(Language.values)  # Language.values builds a new list on each read
 
 
 def merged_params(request: HttpRequest) -> dict[str, str]:
@@ -83,7 +84,7 @@ def currency(value: str) -> Currency | None:
 
 
 def language(value: str) -> str:
-    if value and value not in Language.values:
+    if value and value not in LANGUAGES:
         raise OperationRefused(
             ErrorCode.BAD_VALUE, _("The parameter %(name)s is not valid.") % {"name": "language"}
         )

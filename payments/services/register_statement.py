@@ -16,50 +16,19 @@ from datetime import date, datetime, time
 from functools import cache
 from uuid import UUID
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Field
 from django.utils import timezone
 
 from payments.models import Contract, Currency, Merchant, Operation, Order, Terminal
 from payments.prepared import PreparedStatement
+from payments.rows import model_instance
 
 from .credentials import RowVersions, StaleCredentials
 
 
 def _columns(model: type, *, skip: set[str]) -> list[Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in skip]
-
-
-@cache
-def _statement() -> tuple[PreparedStatement, list[Field], list[Field]]:
-    order_fields = _columns(Order, skip={"terminal"})
-    operation_fields = _columns(Operation, skip={"order"})
-    link = Contract.currencies.through._meta
-    terminal = (
-        f"SELECT t.id FROM {Terminal._meta.db_table} t "  # noqa: S608 (names from the models)
-        f"JOIN {Contract._meta.db_table} c ON c.id = t.contract_id "
-        f"JOIN {link.db_table} cc ON cc.{link.get_field('contract').column} = c.id "
-        f"WHERE t.is_active AND c.is_active AND c.merchant_id = %s "
-        f"AND cc.{link.get_field('currency').column} = %s ORDER BY c.id, t.id LIMIT 1"
-    )
-
-    def names(fields: list[Field], prefix: str = "") -> str:
-        return ", ".join(prefix + connection.ops.quote_name(f.column) for f in fields)
-
-    # Each row's values travel as one JSON document that PostgreSQL turns back into a row of the table's
-    # type: a handful of parameters instead of sixty, which psycopg then converts from a cached template.
-    order, operation = Order._meta.db_table, Operation._meta.db_table
-    sql = (
-        f"WITH guard AS ({RowVersions.GUARD}), terminal AS ({terminal}), "  # noqa: S608 (model names)
-        f"new_order AS (INSERT INTO {order} ({names(order_fields)}, terminal_id) "
-        f"SELECT {names(order_fields, 'r.')}, terminal.id "
-        f"FROM jsonb_populate_record(NULL::{order}, %s::jsonb) r, guard, terminal RETURNING id, terminal_id) "
-        f"INSERT INTO {operation} (order_id, {names(operation_fields)}) "
-        f"SELECT new_order.id, {names(operation_fields, 'r.')} "
-        f"FROM jsonb_populate_record(NULL::{operation}, %s::jsonb) r, new_order "
-        f"RETURNING order_id, (SELECT terminal_id FROM new_order)"
-    )
-    return PreparedStatement("ctp_register", sql), order_fields, operation_fields
 
 
 class _Row:
@@ -72,17 +41,35 @@ class _Row:
 
     def __init__(self, model: type, fields: list[Field]) -> None:
         self.model = model
-        self.names = [(f.attname, f.column) for f in fields]
+        self.fields = fields
+        self.column = {f.attname: f.column for f in fields}
         self.static: dict[str, object] = {}
         self.fresh: list[tuple[str, Callable[[], object]]] = []
         self.timestamps: list[str] = []
         for f in fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            if (
+                getattr(f, "auto_now", False)
+                or getattr(f, "auto_now_add", False)
+                or f.default is timezone.now
+            ):
                 self.timestamps.append(f.attname)
             elif f.has_default() and callable(f.default):
                 self.fresh.append((f.attname, f.default))
             else:
                 self.static[f.attname] = f.get_default()
+        self.varying = [name for name, _ in self.fresh] + self.timestamps
+
+    def column_list(self, prefix: str = "") -> str:
+        return ", ".join(prefix + connection.ops.quote_name(f.column) for f in self.fields)
+
+    def populate(self) -> str:
+        """SQL: the row of the table's type from the %s JSON document, its fixed defaults underneath."""
+        table = self.model._meta.db_table
+        defaults = json.dumps({self.column[name]: value for name, value in self.static.items()})
+        if "%" in defaults:  # would read as a placeholder; no model default holds one today
+            raise ValueError(f"{table}: a default holds '%': {defaults}")
+        literal = "'" + defaults.replace("'", "''") + "'"
+        return f"jsonb_populate_record(jsonb_populate_record(NULL::{table}, {literal}::jsonb), %s::jsonb)"
 
     def values(self, now: datetime, given: dict[str, object]) -> dict[str, object]:
         """Every field's value by attname: `given`, else the field's default (`now` for auto_now)."""
@@ -95,21 +82,47 @@ class _Row:
         row.update(given)
         return row
 
-    def json(self, row: dict[str, object]) -> str:
+    def json(self, row: dict[str, object], given: dict[str, object]) -> str:
+        """The JSON document for populate(): what `given` holds, and the defaults made for this row."""
         # Values are those of the request and of the model's defaults: text, numbers, None, a JSON object,
         # a UUID, datetimes. Anything else fails loudly in _plain, not silently in the database.
-        return json.dumps({column: row[name] for name, column in self.names}, default=_plain)
-
-    def instance(self, row: dict[str, object]) -> models.Model:
-        """The saved row as a model instance, built like one read from the database (positional: fast)."""
-        values = [row[f.attname] for f in self.model._meta.concrete_fields]
-        return self.model.from_db(connection.alias, None, values)
+        document = {self.column[name]: row[name] for name in self.varying}
+        document.update((self.column[name], value) for name, value in given.items())
+        return json.dumps(document, default=_plain)
 
 
 @cache
 def _rows() -> tuple[_Row, _Row]:
-    _, order_fields, operation_fields = _statement()
-    return _Row(Order, order_fields), _Row(Operation, operation_fields)
+    order = _Row(Order, _columns(Order, skip={"terminal"}))
+    return order, _Row(Operation, _columns(Operation, skip={"order"}))
+
+
+@cache
+def _statement() -> PreparedStatement:
+    order_row, operation_row = _rows()
+    link = Contract.currencies.through._meta
+    terminal = (
+        f"SELECT t.id FROM {Terminal._meta.db_table} t "  # noqa: S608 (names from the models)
+        f"JOIN {Contract._meta.db_table} c ON c.id = t.contract_id "
+        f"JOIN {link.db_table} cc ON cc.{link.get_field('contract').column} = c.id "
+        f"WHERE t.is_active AND c.is_active AND c.merchant_id = %s "
+        f"AND cc.{link.get_field('currency').column} = %s ORDER BY c.id, t.id LIMIT 1"
+    )
+    # Each row's values travel as one JSON document that PostgreSQL turns back into a row of the table's
+    # type: a handful of parameters instead of sixty. The document holds only what varies: the other
+    # columns come from a row of the model's fixed defaults, written into the statement once.
+    order, operation = Order._meta.db_table, Operation._meta.db_table
+    sql = (
+        f"WITH guard AS ({RowVersions.GUARD}), terminal AS ({terminal}), "  # noqa: S608 (model names)
+        f"new_order AS (INSERT INTO {order} ({order_row.column_list()}, terminal_id) "
+        f"SELECT {order_row.column_list('r.')}, terminal.id "
+        f"FROM {order_row.populate()} r, guard, terminal RETURNING id, terminal_id) "
+        f"INSERT INTO {operation} (order_id, {operation_row.column_list()}) "
+        f"SELECT new_order.id, {operation_row.column_list('r.')} "
+        f"FROM {operation_row.populate()} r, new_order "
+        f"RETURNING order_id, (SELECT terminal_id FROM new_order)"
+    )
+    return PreparedStatement("ctp_register", sql)
 
 
 def _plain(value: object) -> object:
@@ -134,17 +147,17 @@ def insert_registered(
     defaults. Raises StaleCredentials when the account or merchant changed (nothing written), and
     IntegrityError when the order number is taken, like Model.save().
     """
-    statement, _, _ = _statement()
+    statement = _statement()
     order_row, operation_row = _rows()
     now = timezone.now()
-    order = order_row.values(now, {**order_values, "merchant_id": merchant.pk, "currency_id": currency.pk})
-    operation = operation_row.values(now, operation_values)
+    order_given = {**order_values, "merchant_id": merchant.pk, "currency_id": currency.pk}
+    order = order_row.values(now, order_given)
     params = [
         *versions.params,
         merchant.pk,
         currency.pk,
-        order_row.json(order),
-        operation_row.json(operation),
+        order_row.json(order, order_given),
+        operation_row.json(operation_row.values(now, operation_values), operation_values),
     ]
     # Alone, the statement is its own transaction. Inside a caller's, a savepoint keeps that one usable
     # after a duplicate order number.
@@ -154,6 +167,6 @@ def insert_registered(
     if found is None:
         raise StaleCredentials
     order["id"], order["terminal_id"] = found
-    registered = order_row.instance(order)
-    registered.merchant, registered.currency = merchant, currency
-    return registered
+    return model_instance(
+        Order, order, db=connection.alias, related={"merchant": merchant, "currency": currency}
+    )

@@ -169,3 +169,54 @@ def test_a_known_account_still_cannot_read_an_unknown_or_foreign_order(client, a
         assert answer == {"errorCode": "6", "errorMessage": "The order is not known."}
     answer = post(client, "getOrderStatusExtended", {**values, "orderNumber": foreign.order_number})
     assert answer == {"errorCode": "6", "errorMessage": "The order is not known."}
+
+
+def _fields(order: Order) -> dict[str, Any]:
+    return {f.attname: getattr(order, f.attname) for f in Order._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("watched", [False, True], ids=["bare instance", "a post_init receiver"])
+def test_the_order_a_guarded_statement_returns_is_the_row_written_and_read(account, watched):
+    from django.db.models.signals import post_init
+
+    from payments.protocol import lookup
+    from payments.services import credentials, orders
+    from payments.services.common import Actor
+
+    seen: list[Order] = []
+
+    def receiver(sender: type, instance: Order, **kwargs: object) -> None:
+        seen.append(instance)
+
+    password = "fast-path-password"
+    credentials.api_account_set_password(account=account, password=password)
+    credentials.api_account_verify(username=account.username, password=password)
+    known = credentials.api_account_cached(username=account.username, password=password)
+    assert known is not None and credentials.versions_of(known) is not None
+    if watched:
+        post_init.connect(receiver, sender=Order)
+    try:
+        registered = orders.order_register(
+            merchant=known.merchant,
+            request=orders.OrderRequest(
+                order_number="T-1", amount=10500, return_url="https://shop.example.tn/ok",
+                json_params={"email": "a@b.tn"},
+            ),  # fmt: skip
+            actor=Actor(type="api", api_account=known),
+        )
+        found = lookup.order_guarded(account=known, order_id=str(registered.order_id))
+    finally:
+        post_init.disconnect(receiver, sender=Order)
+
+    stored = Order.objects.select_related("terminal").get(pk=registered.pk)
+    assert _fields(found) == _fields(stored)
+    assert _fields(registered) == _fields(stored)
+    assert not registered._state.adding and registered._state.db == "default"
+    assert len(seen) == (2 if watched else 0)  # the receiver saw both instances, built through __init__
+    with CaptureQueriesContext(connection) as queries:
+        assert registered.merchant.pk == found.merchant.pk == account.merchant_id
+        assert registered.currency.pk == stored.currency_id
+        assert found.terminal.terminal_id == stored.terminal.terminal_id
+    assert len(queries) == 0
+    assert found.terminal.contract_id == stored.terminal.contract_id  # deferred: read on first use
