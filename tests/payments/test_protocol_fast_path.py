@@ -197,14 +197,11 @@ def test_the_order_a_guarded_statement_returns_is_the_row_written_and_read(accou
     if watched:
         post_init.connect(receiver, sender=Order)
     try:
-        registered = orders.order_register(
-            merchant=known.merchant,
-            request=orders.OrderRequest(
-                order_number="T-1", amount=10500, return_url="https://shop.example.tn/ok",
-                json_params={"email": "a@b.tn"},
-            ),  # fmt: skip
-            actor=Actor(type="api", api_account=known),
+        request = orders.OrderRequest(
+            order_number="T-1", amount=10500, return_url=ORDER["returnUrl"], json_params={"email": "a@b.tn"}
         )
+        actor = Actor(type="api", api_account=known)
+        registered = orders.order_register(merchant=known.merchant, request=request, actor=actor)
         found = lookup.order_guarded(account=known, order_id=str(registered.order_id))
     finally:
         post_init.disconnect(receiver, sender=Order)
