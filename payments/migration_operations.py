@@ -21,13 +21,23 @@ class AddIndexConcurrentlyOnPostgreSQL(migrations.AddIndex):
         schema_editor.remove_index(model, self.index, concurrently=True)
 
 
-class RunSQLOnPostgreSQL(migrations.RunSQL):
-    """RunSQL that does nothing on other databases."""
+class _RunSQLOn(migrations.RunSQL):
+    """RunSQL on the database `vendor` only; nothing elsewhere."""
+
+    vendor = ""
 
     def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
+        if schema_editor.connection.vendor == self.vendor:
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if schema_editor.connection.vendor == "postgresql":
+        if schema_editor.connection.vendor == self.vendor:
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class RunSQLOnPostgreSQL(_RunSQLOn):
+    vendor = "postgresql"
+
+
+class RunSQLOnSQLite(_RunSQLOn):
+    vendor = "sqlite"

@@ -410,6 +410,8 @@ class Operation(models.Model):
         verbose_name_plural = _("operations")
         ordering = ["created_at", "id"]
         constraints = [
+            # Also the index of every look-up by order (the foreign key has none of its own): keep the
+            # order first and the constraint unconditional.
             models.UniqueConstraint(
                 fields=["order", "idempotency_key"], name="operation_idempotency_key_unique"
             ),

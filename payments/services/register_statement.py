@@ -65,11 +65,15 @@ class _Row:
     def populate(self) -> str:
         """SQL: the row of the table's type from the %s JSON document, its fixed defaults underneath."""
         table = self.model._meta.db_table
-        defaults = json.dumps({self.column[name]: value for name, value in self.static.items()})
-        if "%" in defaults:  # would read as a placeholder; no model default holds one today
-            raise ValueError(f"{table}: a default holds '%': {defaults}")
-        literal = "'" + defaults.replace("'", "''") + "'"
-        return f"jsonb_populate_record(jsonb_populate_record(NULL::{table}, {literal}::jsonb), %s::jsonb)"
+        defaults = json.dumps(
+            {self.column[name]: value for name, value in self.static.items()}, default=_plain
+        )
+        # Dollar-quoted: taken as written whatever the server's string settings. "%s" would be a
+        # placeholder; no model default holds one (nor the tag) today, and a test builds this statement.
+        if "%s" in defaults or "$defaults$" in defaults:
+            raise ValueError(f"{table}: a default holds '%s' or '$defaults$': {defaults}")
+        base = f"jsonb_populate_record(NULL::{table}, $defaults${defaults}$defaults$::jsonb)"
+        return f"jsonb_populate_record({base}, %s::jsonb)"
 
     def values(self, now: datetime, given: dict[str, object]) -> dict[str, object]:
         """Every field's value by attname: `given`, else the field's default (`now` for auto_now)."""
