@@ -403,7 +403,8 @@ class Operation(models.Model):
         editable=False,
         db_index=False,  # see Meta.indexes
     )
-    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
+    # Not indexed: no query reads operations by time but the remittance's, which has its own index.
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("operation")
