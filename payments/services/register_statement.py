@@ -31,6 +31,9 @@ def _columns(model: type, *, skip: set[str]) -> list[Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in skip]
 
 
+_NONE = object()  # no fixed default
+
+
 class _Row:
     """A model's row as Django's INSERT would write it, built without a model instance.
 
@@ -87,11 +90,16 @@ class _Row:
         return row
 
     def json(self, row: dict[str, object], given: dict[str, object]) -> str:
-        """The JSON document for populate(): what `given` holds, and the defaults made for this row."""
+        """The JSON document for populate(): the defaults made for this row, and what `given` holds
+        unless the fixed defaults underneath hold it already (the many empty texts of a new order)."""
         # Values are those of the request and of the model's defaults: text, numbers, None, a JSON object,
         # a UUID, datetimes. Anything else fails loudly in _plain, not silently in the database.
         document = {self.column[name]: row[name] for name in self.varying}
-        document.update((self.column[name], value) for name, value in given.items())
+        static = self.static
+        for name, value in given.items():
+            default = static.get(name, _NONE)
+            if not (value == default and type(value) is type(default)):
+                document[self.column[name]] = value
         return json.dumps(document, default=_plain)
 
 
