@@ -25,7 +25,7 @@ from fraud.models import CountryRule
 from payments.admin import ApiAccountAdmin, ApiAccountInline, MerchantAdmin
 from payments.models import ApiAccount, Contract, Merchant, Terminal
 
-from . import support
+from . import members, support
 from .admin_audit import AuditedAdminMixin
 from .models import ExtractionSettings, Membership
 
@@ -222,9 +222,9 @@ class OnboardingMerchantAdmin(AuditedAdminMixin, MerchantAdmin):
                     request, title=_("Back-office administrator"), secrets=secrets, back=self._back(merchant)
                 )
         text = _(
-            "The user signs in at /mportal/ with this password and sets up an authenticator app at first"
-            " sign-in."
-        )
+            "The user signs in at /mportal/ with this password within %(days)s days, sets up an"
+            " authenticator app, then chooses a new password: this one opens a single session."
+        ) % {"days": members.TEMPORARY_PASSWORD_LIFETIME.days}
         return self._form_page(request, merchant, form, _("Create the first back-office administrator"), text)
 
     def view_as_view(self, request: HttpRequest, merchant_id: int) -> HttpResponse:

@@ -132,7 +132,7 @@ def _locked_target(
     return target
 
 
-def _temporary_password_issue(*, request: HttpRequest, merchant: Merchant, user: Any, key: uuid.UUID) -> str:
+def temporary_password_issue(*, request: HttpRequest, merchant: Merchant, user: Any, key: uuid.UUID) -> str:
     """Set a random password that opens one session, which must replace it. The old password (and every
     session signed in with it: Django checks a hash of the password per request) stops working."""
     password = secrets.token_urlsafe(12)
@@ -187,7 +187,7 @@ def member_create(
         except IntegrityError as error:  # created meanwhile, by another merchant or support
             raise MemberRefused(_("This user name is already taken. Choose another one.")) from error
         Membership.objects.create(user=user, merchant=merchant, role=role)
-        password = _temporary_password_issue(request=request, merchant=merchant, user=user, key=key)
+        password = temporary_password_issue(request=request, merchant=merchant, user=user, key=key)
         audit_record(
             action=AuditAction.USER_CREATE,
             request=request,
@@ -265,7 +265,7 @@ def member_password_reset(
         target = _locked_target(memberships, actor, user_id, MemberAction.PASSWORD)
         if TemporaryPassword.objects.filter(issue_key=key).exists():
             return None
-        password = _temporary_password_issue(request=request, merchant=merchant, user=target.user, key=key)
+        password = temporary_password_issue(request=request, merchant=merchant, user=target.user, key=key)
         audit_record(
             action=AuditAction.USER_CHANGE,
             request=request,

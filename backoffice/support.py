@@ -6,6 +6,7 @@ but no page ever shows it again).
 """
 
 import secrets
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from payments.models import ApiAccount, Merchant
 from payments.services import credentials
 
-from . import services
+from . import members, services
 from .audit import audit_record
 from .models import AuditAction, Membership, Role
 
@@ -83,17 +84,19 @@ def support_callback_key_issue(*, request: HttpRequest, merchant: Merchant) -> s
 def support_backoffice_admin_create(
     *, request: HttpRequest, merchant: Merchant, username: str, email: str
 ) -> tuple[Any, str]:
-    """A new back-office user, administrator of `merchant`, with a random password returned once.
+    """A new back-office user, administrator of `merchant`, with a temporary password returned once.
 
-    The user enrols a TOTP device at first sign-in (the back-office asks for it). Raises SupportRefused
-    when the user name is taken.
+    At first sign-in the user enrols a TOTP device, then must replace the password, which support saw
+    (see members.temporary_password_issue). Raises SupportRefused when the user name is taken.
     """
     User = get_user_model()
-    password = secrets.token_urlsafe(12)
     try:
         with transaction.atomic():
-            user = User.objects.create_user(username=username, email=email, password=password)
+            user = User.objects.create_user(username=username, email=email)
             Membership.objects.create(user=user, merchant=merchant, role=Role.ADMINISTRATOR)
+            password = members.temporary_password_issue(
+                request=request, merchant=merchant, user=user, key=uuid.uuid4()
+            )
             audit_record(
                 action=AuditAction.USER_CREATE,
                 request=request,
@@ -112,16 +115,23 @@ def _require_reset(request: HttpRequest) -> None:
 
 
 def support_user_password_reset(*, request: HttpRequest, user: AbstractBaseUser) -> str:
-    """A new random password for a back-office user, returned once. Supervisors only (SupportRefused)."""
+    """A new password for a user, returned once; temporary for a back-office user, who must replace it
+    at the next sign-in. Supervisors only (SupportRefused)."""
     _require_reset(request)
-    password = secrets.token_urlsafe(12)
+    merchant = _merchant_of_user(user)
     with transaction.atomic():
-        user.set_password(password)
-        user.save(update_fields=["password"])
+        if merchant is None:  # not a back-office user: nothing there would ask them to replace it
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        else:
+            password = members.temporary_password_issue(
+                request=request, merchant=merchant, user=user, key=uuid.uuid4()
+            )
         audit_record(
             action=AuditAction.PASSWORD_CHANGE,
             request=request,
-            merchant=_merchant_of_user(user),
+            merchant=merchant,
             target=user,
             detail=f"reset by support: {user.get_username()}",
         )

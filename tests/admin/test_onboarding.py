@@ -133,7 +133,15 @@ def test_merchant_onboarded_in_the_admin_registers_an_order_and_sees_it_in_mport
     assert response["Location"].endswith("/mportal/login/setup/")
     shop.get("/mportal/login/setup/")
     device = TOTPDevice.objects.get(user=user)
-    shop.post("/mportal/login/setup/", {"code": current_code(device)})
+    response = shop.post("/mportal/login/setup/", {"code": current_code(device)})
+    # Support saw that password: it opens this one session, which must replace it first.
+    assert response["Location"] == "/mportal/password/"
+    assert shop.get("/mportal/orders/")["Location"] == "/mportal/password/"
+    new = "boss-chose-this-passphrase-9"
+    changed = shop.post(
+        "/mportal/password/", {"old_password": bo_password, "new_password1": new, "new_password2": new}
+    )
+    assert changed.status_code == 200
     assert "NEW-1" in shop.get("/mportal/orders/").content.decode()
     assert "411111**1111" in shop.get(f"/mportal/orders/{order.order_id}/").content.decode()
 

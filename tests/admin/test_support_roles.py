@@ -4,13 +4,14 @@ from datetime import datetime
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from backoffice.models import AuditAction, AuditEvent, Role
+from backoffice.models import AuditAction, AuditEvent, Role, TemporaryPassword
 from fraud.models import CountryRule
 from payments.models import Order, OrderStatus
-from tests.backoffice.conftest import make_staff
+from tests.backoffice.conftest import current_code, make_staff
 from tests.factories import make_api_account, make_merchant, make_order, remit
 
 from .conftest import AGENT_GROUP, SUPERVISOR_GROUP, secrets_shown
@@ -115,6 +116,13 @@ def test_supervisor_resets_passwords_and_two_factor(supervisor_client, client):
     (password,) = secrets_shown(response)
     user.refresh_from_db()
     assert user.check_password(password)
+    # Support saw it: the user must replace it at the next sign-in, which it opens once.
+    signing_in = Client()
+    response = signing_in.post("/mportal/login/", {"username": user.username, "password": password})
+    device = TOTPDevice.objects.get(user=user)
+    response = signing_in.post(response["Location"], {"code": current_code(device)})
+    assert response["Location"] == "/mportal/password/"
+    assert TemporaryPassword.objects.get(user=user).used_at is not None
 
     supervisor_client.post("/admin/auth/user/", {"action": "reset_two_factor", "_selected_action": [user.pk]})
     assert not TOTPDevice.objects.filter(user=user).exists()
