@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -302,7 +303,26 @@ class SupportUserAdmin(AuditedAdminMixin, UserAdmin):
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         if not support.can_reset_credentials(request.user):
             raise PermissionDenied  # an agent may not choose someone's password either
-        return super().user_change_password(request, id, form_url)
+        user = self.get_object(request, unquote(id))
+        before = user.password if user is not None else None
+        response = super().user_change_password(request, id, form_url)
+        if user is not None:
+            user.refresh_from_db(fields=["password"])
+            if user.password != before and support.support_user_password_chosen(request=request, user=user):
+                self._say_temporary(request)
+        return response
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # the memberships: now it is known whose
+        if not change and support.support_user_password_chosen(request=request, user=form.instance):
+            self._say_temporary(request)
+
+    def _say_temporary(self, request: HttpRequest) -> None:
+        days = members.TEMPORARY_PASSWORD_LIFETIME.days
+        message = _(
+            "This password opens one back-office session, within %(days)s days, which must replace it."
+        )
+        self.message_user(request, message % {"days": days}, messages.INFO)
 
     @admin.action(description=gettext_lazy("New password (shown once)"), permissions=["reset_credentials"])
     def reset_password(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:

@@ -138,6 +138,12 @@ def temporary_password_issue(*, request: HttpRequest, merchant: Merchant, user: 
     password = secrets.token_urlsafe(12)
     user.set_password(password)
     user.save(update_fields=["password"])
+    temporary_password_mark(request=request, merchant=merchant, user=user, key=key)
+    return password
+
+
+def temporary_password_mark(*, request: HttpRequest, merchant: Merchant, user: Any, key: uuid.UUID) -> None:
+    """The user's current password, which someone else chose, opens one session, which must replace it."""
     now = timezone.now()
     TemporaryPassword.objects.update_or_create(
         user=user,
@@ -151,7 +157,6 @@ def temporary_password_issue(*, request: HttpRequest, merchant: Merchant, user: 
             "used_at": None,
         },
     )
-    return password
 
 
 def member_create(

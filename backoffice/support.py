@@ -138,6 +138,16 @@ def support_user_password_reset(*, request: HttpRequest, user: AbstractBaseUser)
     return password
 
 
+def support_user_password_chosen(*, request: HttpRequest, user: AbstractBaseUser) -> bool:
+    """Support chose `user`'s password in the admin's own forms. For a back-office user it opens one
+    session, which must replace it, as the passwords support generates do (True); others keep it."""
+    merchant = _merchant_of_user(user)
+    if merchant is None or not user.has_usable_password():
+        return False
+    members.temporary_password_mark(request=request, merchant=merchant, user=user, key=uuid.uuid4())
+    return True
+
+
 def support_user_two_factor_reset(*, request: HttpRequest, user: AbstractBaseUser) -> int:
     """Delete the user's TOTP devices: they enrol a new one at next sign-in. Supervisors only.
 

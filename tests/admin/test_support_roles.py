@@ -197,3 +197,75 @@ def test_bulk_deletion_is_not_offered_and_a_single_deletion_is_audited(superuser
     assert response.status_code == 302 and not BinRange.objects.filter(pk=bins.pk).exists()
     event = AuditEvent.objects.get(action=AuditAction.ADMIN_DELETE)
     assert "binrange" in event.detail and event.object_id == str(bins.pk)
+
+
+def _forced_to_change(username: str, password: str) -> bool:
+    """Signs in (password, then a first TOTP device) and says whether the password page comes first."""
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    response = client.post("/mportal/login/", {"username": username, "password": password})
+    user = get_user_model().objects.get(username=username)
+    if response["Location"] == "/mportal/login/setup/":
+        client.get("/mportal/login/setup/")
+    device = TOTPDevice.objects.filter(user=user).latest("pk")
+    response = client.post(response["Location"], {"code": current_code(device)})
+    return response["Location"] == "/mportal/password/"
+
+
+def test_a_password_a_supervisor_chooses_in_the_admin_must_be_replaced(supervisor_client):
+    chosen = "support-chose-this-9-words"
+    merchant = make_merchant()
+    user = make_staff(merchant=merchant, role=Role.OPERATOR)
+    form = {"password1": chosen, "password2": chosen, "usable_password": "true"}
+
+    response = supervisor_client.post(f"/admin/auth/user/{user.pk}/password/", form, follow=True)
+
+    assert "opens one back-office session, within 7 days" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(chosen)
+    assert TemporaryPassword.objects.get(user=user).password_hash == user.password
+    assert _forced_to_change(user.username, chosen)
+
+
+def test_a_user_a_supervisor_adds_with_a_membership_must_replace_the_password(supervisor_client):
+    from django.contrib.auth import get_user_model
+
+    chosen = "support-chose-this-9-words"
+    merchant = make_merchant()
+    inline = "memberships"
+    response = supervisor_client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "newcomer",
+            "password1": chosen,
+            "password2": chosen,
+            "usable_password": "true",
+            f"{inline}-TOTAL_FORMS": "1",
+            f"{inline}-INITIAL_FORMS": "0",
+            f"{inline}-MAX_NUM_FORMS": "1000",
+            f"{inline}-0-merchant": str(merchant.pk),
+            f"{inline}-0-role": Role.OPERATOR,
+            f"{inline}-0-is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = get_user_model().objects.get(username="newcomer")
+    assert user.memberships.get().merchant == merchant
+    assert _forced_to_change("newcomer", chosen)
+    # A support colleague added without a merchant keeps the password chosen for them.
+    supervisor_client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "colleague",
+            "password1": chosen,
+            "password2": chosen,
+            "usable_password": "true",
+            f"{inline}-TOTAL_FORMS": "0",
+            f"{inline}-INITIAL_FORMS": "0",
+            f"{inline}-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert not TemporaryPassword.objects.filter(user__username="colleague").exists()
+    assert get_user_model().objects.get(username="colleague").check_password(chosen)
