@@ -303,13 +303,14 @@ class SupportUserAdmin(AuditedAdminMixin, UserAdmin):
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         if not support.can_reset_credentials(request.user):
             raise PermissionDenied  # an agent may not choose someone's password either
-        user = self.get_object(request, unquote(id))
-        before = user.password if user is not None else None
+        user = self.get_object(request, unquote(id)) if request.method == "POST" else None
+        if user is None:  # the form shown, or an unknown user: Django answers
+            return super().user_change_password(request, id, form_url)
+        before = user.password
         response = super().user_change_password(request, id, form_url)
-        if user is not None:
-            user.refresh_from_db(fields=["password"])
-            if user.password != before and support.support_user_password_chosen(request=request, user=user):
-                self._say_temporary(request)
+        user.refresh_from_db(fields=["password"])
+        if user.password != before and support.support_user_password_chosen(request=request, user=user):
+            self._say_temporary(request)
         return response
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

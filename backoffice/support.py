@@ -119,15 +119,12 @@ def support_user_password_reset(*, request: HttpRequest, user: AbstractBaseUser)
     at the next sign-in. Supervisors only (SupportRefused)."""
     _require_reset(request)
     merchant = _merchant_of_user(user)
+    password = secrets.token_urlsafe(12)
     with transaction.atomic():
-        if merchant is None:  # not a back-office user: nothing there would ask them to replace it
-            password = secrets.token_urlsafe(12)
-            user.set_password(password)
-            user.save(update_fields=["password"])
-        else:
-            password = members.temporary_password_issue(
-                request=request, merchant=merchant, user=user, key=uuid.uuid4()
-            )
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        if merchant is not None:  # a back-office user, whose back-office asks them to replace it
+            members.temporary_password_mark(request=request, merchant=merchant, user=user, key=uuid.uuid4())
         audit_record(
             action=AuditAction.PASSWORD_CHANGE,
             request=request,

@@ -218,6 +218,7 @@ def test_a_password_a_supervisor_chooses_in_the_admin_must_be_replaced(superviso
     merchant = make_merchant()
     user = make_staff(merchant=merchant, role=Role.OPERATOR)
     form = {"password1": chosen, "password2": chosen, "usable_password": "true"}
+    assert supervisor_client.get(f"/admin/auth/user/{user.pk}/password/").status_code == 200
 
     response = supervisor_client.post(f"/admin/auth/user/{user.pk}/password/", form, follow=True)
 
